@@ -1,0 +1,66 @@
+using Hotpath;
+using Hotpath.AspNetCore;
+using Hotpath.AspNetCore.Internals;
+using Hotpath.Internals;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers Hotpath's cache service.</summary>
+public static class HotpathServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="ICache"/> and the shared connection. Options bind from the <c>Hotpath</c>
+    /// section of <paramref name="configuration"/>; its <c>REDIS_URL</c> value (usually the environment
+    /// variable) overrides <see cref="HotpathOptions.RedisUrl"/>; <paramref name="configure"/> runs last.
+    /// With no <c>REDIS_URL</c> an embedded Garnet server starts with the host (Hotpath.Embedded must
+    /// be referenced). An invalid setting fails at start-up with a <see cref="HotpathConfigurationException"/>
+    /// naming it.
+    /// </summary>
+    /// <param name="services">The application's services.</param>
+    /// <param name="configuration">The configuration to bind from; <see langword="null"/> to use only <paramref name="configure"/>.</param>
+    /// <param name="configure">Adjusts the options after binding.</param>
+    /// <returns>A builder for Hotpath's optional features.</returns>
+    public static HotpathBuilder AddHotpath(this IServiceCollection services, IConfiguration? configuration = null, Action<HotpathOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<HotpathOptions>();
+        if (configuration is not null)
+        {
+            options.Bind(configuration.GetSection(HotpathOptions.SectionName));
+            options.Configure(o =>
+            {
+                // Distinguish unset (embedded) from set-but-empty (disabled).
+                var url = configuration.GetSection(HotpathOptions.RedisUrlSetting);
+                if (url.Value is not null)
+                {
+                    o.RedisUrl = url.Value;
+                }
+            });
+        }
+
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(static sp => new HotpathMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.TryAddSingleton(static sp => HotpathConnection.Create(
+            sp.GetRequiredService<IOptions<HotpathOptions>>().Value,
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetService<IEmbeddedServerFactory>()));
+        services.TryAddSingleton<HotpathCache>(static sp => new HotpathCache(
+            sp.GetRequiredService<HotpathConnection>(),
+            sp.GetRequiredService<IOptions<HotpathOptions>>().Value,
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<HotpathMetrics>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<ICache>(static sp => sp.GetRequiredService<HotpathCache>());
+        services.AddHostedService<HotpathStartup>();
+        return new HotpathBuilder(services);
+    }
+}

@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Garnet;
+using Hotpath.Internals;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Hotpath.Embedded;
+
+/// <summary>
+/// Starts Garnet in the process on a loopback port, memory only, with Lua on and reads copied to the
+/// tail of its log (so entries that are read stay resident when the memory budget evicts in write order).
+/// Found by name by the cache when <c>REDIS_URL</c> is unset.
+/// </summary>
+internal sealed class GarnetServerFactory : IEmbeddedServerFactory
+{
+    private const int Attempts = 5;
+
+    public IEmbeddedServer Start(EmbeddedServerOptions options, ILoggerFactory loggerFactory)
+    {
+        Exception? last = null;
+        for (var attempt = 0; attempt < Attempts; attempt++)
+        {
+            var port = options.Port != 0 ? options.Port : FreeLoopbackPort();
+
+            // Memory only: nothing is written to disk. Garnet's clean-up on dispose would delete its
+            // log folder, which defaults to the working directory, so it stays off; checkpoints (never
+            // taken here) point at a private temporary folder that we remove ourselves.
+            var folder = Directory.CreateTempSubdirectory("hotpath-garnet-").FullName;
+            string[] args =
+            [
+                "--checkpointdir", folder,
+                "--bind", "127.0.0.1",
+                "--port", port.ToString(CultureInfo.InvariantCulture),
+                "--memory", options.MemorySize,
+                "--index", options.IndexSize,
+                "--lua",
+                "--copy-reads-to-tail", "true",
+            ];
+            GarnetServer? server = null;
+            try
+            {
+                // Garnet's own logging is not forwarded: it is verbose and says nothing a cache user acts on.
+                server = new GarnetServer(args, NullLoggerFactory.Instance, cleanupDir: false);
+                server.Start();
+                return new Running(server, port, folder);
+            }
+            catch (Exception ex) when (options.Port == 0 && ex is not OutOfMemoryException)
+            {
+                // Another process took the port between probing and binding: try another.
+                server?.Dispose();
+                DeleteFolder(folder);
+                last = ex;
+            }
+        }
+
+        throw new InvalidOperationException("The embedded Garnet server could not start on a free loopback port.", last);
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    private static void DeleteFolder(string folder)
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a leftover empty temporary folder harms nothing.
+        }
+    }
+
+    private sealed class Running(GarnetServer server, int port, string folder) : IEmbeddedServer
+    {
+        public string Host => "127.0.0.1";
+
+        public int Port => port;
+
+        public void Dispose()
+        {
+            server.Dispose();
+            DeleteFolder(folder);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+using System.Text.Json;
+using Hotpath.Serialization;
+
+namespace Hotpath;
+
+/// <summary>
+/// Cache-wide options. They bind from the <c>Hotpath</c> configuration section; the
+/// <c>REDIS_URL</c> setting (usually an environment variable) overrides <see cref="RedisUrl"/>.
+/// </summary>
+public sealed class HotpathOptions
+{
+    /// <summary>The configuration section the options bind from.</summary>
+    public const string SectionName = "Hotpath";
+
+    /// <summary>The name of the setting that chooses the server.</summary>
+    public const string RedisUrlSetting = "REDIS_URL";
+
+    /// <summary>
+    /// Where the cache lives. <see langword="null"/> (the default) starts an embedded Garnet server
+    /// when the Hotpath.Embedded package is referenced; <c>""</c> or <c>none</c> disables the cache;
+    /// otherwise <c>redis://[user:password@]host[:port][/db]</c>, <c>rediss://…</c> for TLS,
+    /// <c>redis+cluster://host:port[,host:port…]</c> or a comma-separated list of <c>redis://</c> nodes.
+    /// </summary>
+    public string? RedisUrl { get; set; }
+
+    /// <summary>
+    /// A prefix put before every key (for example <c>shop:prod:</c>) so several applications can share
+    /// one server. The default is none.
+    /// </summary>
+    public string KeyPrefix { get; set; } = string.Empty;
+
+    /// <summary>The time to live of an entry written without one. The default is 5 minutes.</summary>
+    public TimeSpan DefaultTtl { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// The longest a cache operation waits for the server before it counts as a fault (a read becomes
+    /// a miss). The default is 500 milliseconds.
+    /// </summary>
+    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The longest a connection attempt waits. The default is 2 seconds.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The longest accepted key, in characters. The default is 1024.</summary>
+    public int MaxKeyLength { get; set; } = 1024;
+
+    /// <summary>
+    /// How long a <c>GetOrSetAsync</c> miss holds the key's lease while its factory runs. A delete or a
+    /// write of the key during that time voids the lease, and the factory's result is then returned but
+    /// not cached. The default is 10 seconds.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a <c>GetOrSetAsync</c> caller that finds another instance computing the key waits for
+    /// that value before it runs the factory itself. The default is 2 seconds.
+    /// </summary>
+    public TimeSpan LeaseWaitTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How many keys pattern deletion scans and unlinks per round trip. The default is 500.</summary>
+    public int PatternBatchSize { get; set; } = 500;
+
+    /// <summary>
+    /// Faults of one kind are logged at most once per this interval, with a count of those not logged.
+    /// The default is 30 seconds.
+    /// </summary>
+    public TimeSpan FaultLogInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// When <see langword="true"/>, a set or delete that fails throws instead of being logged and
+    /// dropped. Reads never throw for faults. The default is <see langword="false"/>.
+    /// </summary>
+    public bool ThrowOnWriteErrors { get; set; }
+
+    /// <summary>
+    /// The JSON options used by the default serializer. The default is <see cref="JsonSerializerDefaults.Web"/>.
+    /// Set a source-generated context as <see cref="JsonSerializerOptions.TypeInfoResolver"/> to avoid reflection.
+    /// </summary>
+    public JsonSerializerOptions? JsonSerializerOptions { get; set; }
+
+    /// <summary>A serializer to use instead of System.Text.Json. The default is none.</summary>
+    public ICacheSerializer? Serializer { get; set; }
+
+    /// <summary>Options of the embedded server used when <see cref="RedisUrl"/> is not set.</summary>
+    public EmbeddedServerOptions Embedded { get; set; } = new();
+
+    internal void Validate()
+    {
+        static void Positive(TimeSpan value, string name)
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                throw new HotpathConfigurationException($"Hotpath:{name} must be a positive time span; it is {value}.");
+            }
+        }
+
+        Positive(DefaultTtl, nameof(DefaultTtl));
+        Positive(OperationTimeout, nameof(OperationTimeout));
+        Positive(ConnectTimeout, nameof(ConnectTimeout));
+        Positive(LeaseDuration, nameof(LeaseDuration));
+        Positive(FaultLogInterval, nameof(FaultLogInterval));
+        if (LeaseWaitTimeout < TimeSpan.Zero)
+        {
+            throw new HotpathConfigurationException($"Hotpath:{nameof(LeaseWaitTimeout)} must be zero or positive; it is {LeaseWaitTimeout}.");
+        }
+
+        if (MaxKeyLength is < 16 or > 512 * 1024)
+        {
+            throw new HotpathConfigurationException($"Hotpath:{nameof(MaxKeyLength)} must be between 16 and 524288; it is {MaxKeyLength}.");
+        }
+
+        if (PatternBatchSize is < 1 or > 100_000)
+        {
+            throw new HotpathConfigurationException($"Hotpath:{nameof(PatternBatchSize)} must be between 1 and 100000; it is {PatternBatchSize}.");
+        }
+
+        if (KeyPrefix is null)
+        {
+            throw new HotpathConfigurationException($"Hotpath:{nameof(KeyPrefix)} must not be null; use an empty string for no prefix.");
+        }
+
+        Embedded.Validate();
+    }
+}

@@ -1,0 +1,121 @@
+using System.Text;
+using StackExchange.Redis;
+
+namespace Hotpath.Internals;
+
+// Tags are versions, not sets: a tag is one counter key; an entry records the versions of its tags
+// when it was written (read before a GetOrSet factory runs), and reads as a miss once any has moved.
+// Invalidation is therefore one INCR however many entries carry the tag, nothing grows per entry,
+// and an invalidation that lands while a factory runs keeps the factory's result from being served.
+internal sealed partial class HotpathCache
+{
+    internal const string TagKeyPrefix = "_hotpath:tag:";
+
+    public async ValueTask InvalidateTagAsync(string tag, CancellationToken cancellationToken = default)
+    {
+        ValidateTag(tag);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_db is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await WithCancellation(_db.StringIncrementAsync(TagKey(tag)), cancellationToken).ConfigureAwait(false);
+            _faults.Succeeded();
+            _metrics.TagInvalidated();
+        }
+        catch (Exception ex) when (FaultReporter.IsStoreFault(ex))
+        {
+            _faults.Report("invalidate tag", ex);
+            if (_options.ThrowOnWriteErrors)
+            {
+                throw;
+            }
+        }
+    }
+
+    internal static string TagKey(string tag) => TagKeyPrefix + CacheKey.Escape(tag);
+
+    /// <summary>Reads the current versions of <paramref name="tags"/> (pipelined) as the header text <c>tag@v,tag@v</c>.</summary>
+    private async Task<string> GetTagVersionsAsync(IReadOnlyList<string> tags, CancellationToken cancellationToken)
+    {
+        var reads = new Task<RedisValue>[tags.Count];
+        for (var i = 0; i < reads.Length; i++)
+        {
+            reads[i] = _db!.StringGetAsync(TagKey(tags[i]));
+        }
+
+        await WithCancellation(Task.WhenAll(reads), cancellationToken).ConfigureAwait(false);
+        var builder = new StringBuilder();
+        for (var i = 0; i < reads.Length; i++)
+        {
+            if (i > 0)
+            {
+                builder.Append(',');
+            }
+
+            var version = reads[i].Result;
+            builder.Append(CacheKey.Escape(tags[i])).Append('@').Append(version.IsNull ? "0" : version.ToString());
+        }
+
+        return builder.ToString();
+    }
+
+    private static string ReadTags(ReadOnlySpan<byte> data, EntryInfo info) =>
+        Encoding.ASCII.GetString(data.Slice(info.TagsStart, info.TagsLength));
+
+    /// <summary>Whether every tag version recorded in an entry is still the tag's current version.</summary>
+    private async ValueTask<bool> TagsAreCurrentAsync(string tagVersions, CancellationToken cancellationToken)
+    {
+        var pairs = tagVersions.Split(',');
+        var reads = new Task<RedisValue>[pairs.Length];
+        var expected = new string[pairs.Length];
+        for (var i = 0; i < pairs.Length; i++)
+        {
+            var at = pairs[i].LastIndexOf('@');
+            if (at <= 0)
+            {
+                return false;
+            }
+
+            // Tags in the header are already escaped.
+            reads[i] = _db!.StringGetAsync(TagKeyPrefix + pairs[i][..at]);
+            expected[i] = pairs[i][(at + 1)..];
+        }
+
+        await WithCancellation(Task.WhenAll(reads), cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < reads.Length; i++)
+        {
+            var current = reads[i].Result;
+            if (!(current.IsNull ? expected[i] == "0" : current.ToString() == expected[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static void ValidateTag(string tag, string parameterName = "tag")
+    {
+        if (string.IsNullOrEmpty(tag))
+        {
+            throw new ArgumentException("A tag must be a non-empty string.", parameterName);
+        }
+    }
+
+    private static void ValidateTags(IReadOnlyList<string>? tags)
+    {
+        if (tags is null)
+        {
+            return;
+        }
+
+        foreach (var tag in tags)
+        {
+            ValidateTag(tag, "options");
+        }
+    }
+}

@@ -1,0 +1,123 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Hotpath.Internals;
+
+/// <summary>
+/// The cache's instruments on the <c>Hotpath</c> meter. Entries are labelled by key area (the key's
+/// first segment, capped in number), never by key.
+/// </summary>
+internal sealed class HotpathMetrics : IDisposable
+{
+    internal const int MaxAreas = 64;
+    internal const string OtherArea = "(other)";
+
+    private readonly Meter _meter;
+    private readonly bool _ownsMeter;
+    private readonly Counter<long> _hits;
+    private readonly Counter<long> _misses;
+    private readonly Counter<long> _errors;
+    private readonly Counter<long> _coalesced;
+    private readonly Counter<long> _tagInvalidations;
+    private readonly Counter<long> _leaseVoided;
+    private readonly ConcurrentDictionary<string, string> _areas = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _areaLookup;
+
+    public HotpathMetrics(IMeterFactory? meterFactory = null)
+    {
+        _ownsMeter = meterFactory is null;
+        _meter = meterFactory?.Create(HotpathMeter.Name) ?? new Meter(HotpathMeter.Name);
+        _areaLookup = _areas.GetAlternateLookup<ReadOnlySpan<char>>();
+        _hits = _meter.CreateCounter<long>("hotpath.cache.hits", "{hit}", "Cache reads that found a current value.");
+        _misses = _meter.CreateCounter<long>("hotpath.cache.misses", "{miss}", "Cache reads that found no current value.");
+        _errors = _meter.CreateCounter<long>("hotpath.cache.errors", "{error}", "Cache operations that failed against the server or could not read an entry.");
+        _coalesced = _meter.CreateCounter<long>("hotpath.cache.coalesced_waits", "{wait}", "GetOrSet callers that waited for another caller's factory run in this process.");
+        _tagInvalidations = _meter.CreateCounter<long>("hotpath.cache.tag_invalidations", "{invalidation}", "Tag invalidations.");
+        _leaseVoided = _meter.CreateCounter<long>("hotpath.cache.lease_voided", "{set}", "Factory results not cached because the key was written or deleted while the factory ran.");
+    }
+
+    public Meter Meter => _meter;
+
+    public void Lookup(string key, bool hit)
+    {
+        if (hit)
+        {
+            Hit(key);
+        }
+        else
+        {
+            Miss(key);
+        }
+    }
+
+    public void Hit(string key)
+    {
+        if (_hits.Enabled)
+        {
+            _hits.Add(1, new KeyValuePair<string, object?>("area", Area(key)));
+        }
+    }
+
+    public void Miss(string key)
+    {
+        if (_misses.Enabled)
+        {
+            _misses.Add(1, new KeyValuePair<string, object?>("area", Area(key)));
+        }
+    }
+
+    public void Error(string key, string operation)
+    {
+        if (_errors.Enabled)
+        {
+            var tags = new TagList { { "area", Area(key) }, { "operation", operation } };
+            _errors.Add(1, tags);
+        }
+    }
+
+    public void CoalescedWait(string key)
+    {
+        if (_coalesced.Enabled)
+        {
+            _coalesced.Add(1, new KeyValuePair<string, object?>("area", Area(key)));
+        }
+    }
+
+    public void TagInvalidated() => _tagInvalidations.Add(1);
+
+    public void LeaseVoided(string key)
+    {
+        if (_leaseVoided.Enabled)
+        {
+            _leaseVoided.Add(1, new KeyValuePair<string, object?>("area", Area(key)));
+        }
+    }
+
+    /// <summary>The key's first segment, interned; past <see cref="MaxAreas"/> distinct areas, <see cref="OtherArea"/>.</summary>
+    internal string Area(string key)
+    {
+        var colon = key.IndexOf(CacheKey.Separator);
+        var span = colon < 0 ? "(none)".AsSpan() : key.AsSpan(0, colon);
+        if (_areaLookup.TryGetValue(span, out var area))
+        {
+            return area;
+        }
+
+        if (_areas.Count >= MaxAreas)
+        {
+            return OtherArea;
+        }
+
+        var text = span.ToString();
+        return _areas.GetOrAdd(text, text);
+    }
+
+    public void Dispose()
+    {
+        if (_ownsMeter)
+        {
+            _meter.Dispose();
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Hotpath.Serialization;
+
+/// <summary>
+/// The default serializer: UTF-8 JSON through System.Text.Json. Give it a source-generated
+/// <see cref="JsonSerializerContext"/> (or options whose <see cref="JsonSerializerOptions.TypeInfoResolver"/>
+/// is one) and it uses the generated <see cref="JsonTypeInfo{T}"/> for every type, with no reflection.
+/// </summary>
+public sealed class SystemTextJsonCacheSerializer : ICacheSerializer
+{
+    private readonly JsonSerializerOptions _options;
+
+    /// <summary>Creates a serializer with <see cref="JsonSerializerDefaults.Web"/> options.</summary>
+    public SystemTextJsonCacheSerializer()
+        : this(new JsonSerializerOptions(JsonSerializerDefaults.Web))
+    {
+    }
+
+    /// <summary>Creates a serializer over <paramref name="options"/>.</summary>
+    /// <param name="options">The options; they are made read-only.</param>
+    public SystemTextJsonCacheSerializer(JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.TypeInfoResolver is null)
+        {
+            options.TypeInfoResolver = new DefaultJsonTypeInfoResolver();
+        }
+
+        options.MakeReadOnly();
+        _options = options;
+    }
+
+    /// <summary>Creates a serializer that resolves every type through a source-generated context.</summary>
+    /// <param name="context">The context, e.g. <c>AppJsonContext.Default</c>.</param>
+    public SystemTextJsonCacheSerializer(JsonSerializerContext context)
+        : this(new JsonSerializerOptions(context.Options) { TypeInfoResolver = context })
+    {
+    }
+
+    /// <inheritdoc />
+    public void Serialize<T>(T value, IBufferWriter<byte> destination)
+    {
+        using var writer = new Utf8JsonWriter(destination);
+        JsonSerializer.Serialize(writer, value, TypeInfo<T>());
+    }
+
+    /// <inheritdoc />
+    public T Deserialize<T>(ReadOnlySpan<byte> source) => JsonSerializer.Deserialize(source, TypeInfo<T>())!;
+
+    private JsonTypeInfo<T> TypeInfo<T>()
+    {
+        // The options are read-only, so the per-type metadata is cached by System.Text.Json itself.
+        return (JsonTypeInfo<T>)_options.GetTypeInfo(typeof(T));
+    }
+}

@@ -1,0 +1,121 @@
+namespace Hotpath.Tests;
+
+public sealed class RedisConnectionSettingsTests
+{
+    [Fact]
+    public void UnsetMeansEmbedded() => Assert.Equal(RedisServerMode.Embedded, RedisConnectionSettings.Parse(null).Mode);
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("  ")]
+    [InlineData("none")]
+    [InlineData("NONE")]
+    public void EmptyOrNoneMeansDisabled(string value) => Assert.Equal(RedisServerMode.Disabled, RedisConnectionSettings.Parse(value).Mode);
+
+    [Fact]
+    public void PlainUrlDefaultsPortAndDatabase()
+    {
+        var settings = RedisConnectionSettings.Parse("redis://cache.internal");
+
+        Assert.Equal(RedisServerMode.Server, settings.Mode);
+        Assert.Equal("cache.internal", settings.EndPoints.Single().Host);
+        Assert.Equal(6379, settings.EndPoints.Single().Port);
+        Assert.Equal(0, settings.Database);
+        Assert.False(settings.UseTls);
+        Assert.False(settings.HasPassword);
+    }
+
+    [Fact]
+    public void FullUrlCarriesUserPasswordPortAndDatabase()
+    {
+        var settings = RedisConnectionSettings.Parse("redis://app:s%40cret@10.0.0.5:6380/3");
+
+        Assert.Equal("app", settings.User);
+        Assert.Equal("s@cret", settings.Password);
+        Assert.Equal(6380, settings.EndPoints.Single().Port);
+        Assert.Equal(3, settings.Database);
+        var config = settings.ToConfigurationOptions(new HotpathOptions());
+        Assert.Equal("app", config.User);
+        Assert.Equal("s@cret", config.Password);
+        Assert.Equal(3, config.DefaultDatabase);
+    }
+
+    [Fact]
+    public void PasswordOnlyUrlHasNoUser()
+    {
+        var settings = RedisConnectionSettings.Parse("redis://:pw@host:1");
+        Assert.Null(settings.User);
+        Assert.True(settings.HasPassword);
+    }
+
+    [Fact]
+    public void TlsUrlUsesTlsWithTheHostName()
+    {
+        var settings = RedisConnectionSettings.Parse("rediss://user:pw@cache.example.com:6380");
+
+        Assert.True(settings.UseTls);
+        var config = settings.ToConfigurationOptions(new HotpathOptions());
+        Assert.True(config.Ssl);
+        Assert.Equal("cache.example.com", config.SslHost);
+    }
+
+    [Fact]
+    public void Ipv6HostIsAccepted()
+    {
+        var settings = RedisConnectionSettings.Parse("redis://[::1]:7000");
+        Assert.Equal("::1", settings.EndPoints.Single().Host);
+        Assert.Equal(7000, settings.EndPoints.Single().Port);
+    }
+
+    [Theory]
+    [InlineData("redis+cluster://pw-user:pw@a:7000,b:7001,c:7002", 3)]
+    [InlineData("redis://a:7000,redis://b:7001", 2)]
+    public void ClusterFormsListEveryNode(string url, int nodes)
+    {
+        var settings = RedisConnectionSettings.Parse(url);
+
+        Assert.Equal(RedisServerMode.Cluster, settings.Mode);
+        Assert.Equal(nodes, settings.EndPoints.Count);
+    }
+
+    [Theory]
+    [InlineData("localhost:6379")]
+    [InlineData("http://host")]
+    [InlineData("redis://")]
+    [InlineData("redis://host:notaport")]
+    [InlineData("redis://host:0")]
+    [InlineData("redis://host:70000")]
+    [InlineData("redis://host/abc")]
+    [InlineData("redis://a:1,b:2")]
+    [InlineData("redis+cluster://a:1/2")]
+    [InlineData("redis://a:1,rediss://b:2")]
+    [InlineData("redis://[::1")]
+    [InlineData("redis://ho st")]
+    public void AnythingElseFailsNamingTheSettingAndTheAcceptedForms(string url)
+    {
+        var ex = Assert.Throws<HotpathConfigurationException>(() => RedisConnectionSettings.Parse(url));
+
+        Assert.StartsWith("REDIS_URL is not valid", ex.Message);
+        Assert.Contains("redis://[user:password@]host[:port][/db]", ex.Message);
+        Assert.Contains("'none'", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("redis://admin:hunter2@host:1/99999")]
+    [InlineData("http://admin:hunter2@host")]
+    [InlineData("redis://admin:hunter2@host:1,ftp://b:hunter2@c")]
+    public void PasswordNeverAppearsInAnError(string url)
+    {
+        var ex = Assert.Throws<HotpathConfigurationException>(() => RedisConnectionSettings.Parse(url));
+        Assert.DoesNotContain("hunter2", ex.Message);
+    }
+
+    [Fact]
+    public void PasswordNeverAppearsInToString()
+    {
+        var text = RedisConnectionSettings.Parse("rediss://admin:hunter2@host:6380/2").ToString();
+
+        Assert.Equal("rediss://admin:***@host:6380/2", text);
+        Assert.DoesNotContain("hunter2", RedisConnectionSettings.Parse("redis+cluster://:hunter2@a:1,b:2").ToString());
+    }
+}

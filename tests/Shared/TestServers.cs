@@ -1,0 +1,67 @@
+using System.Collections.Concurrent;
+using Hotpath.Embedded;
+using Hotpath.Internals;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit;
+using StackExchange.Redis;
+
+namespace Hotpath.Testing;
+
+/// <summary>
+/// The real RESP servers the suites run against: an embedded Garnet server always, and the server
+/// named by <c>HOTPATH_TEST_REDIS</c> (a <c>redis://</c> URL) when that variable is set. One
+/// multiplexer per server per test process.
+/// </summary>
+internal static class TestServers
+{
+    public const string Garnet = "garnet";
+    public const string Redis = "redis";
+    public const string RedisVariable = "HOTPATH_TEST_REDIS";
+
+    private static readonly Lazy<IEmbeddedServer> s_garnet = new(() => new GarnetServerFactory().Start(new EmbeddedServerOptions(), NullLoggerFactory.Instance));
+    private static readonly ConcurrentDictionary<string, Lazy<ConnectionMultiplexer>> s_multiplexers = new();
+
+    /// <summary>The server names to run a contract test against, as xunit member data.</summary>
+    public static TheoryData<string> Names
+    {
+        get
+        {
+            var data = new TheoryData<string> { Garnet };
+            if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(RedisVariable)))
+            {
+                data.Add(Redis);
+            }
+
+            return data;
+        }
+    }
+
+    /// <summary>The <c>redis://</c> URL of a server.</summary>
+    public static string Url(string server) => server switch
+    {
+        Garnet => $"redis://{s_garnet.Value.Host}:{s_garnet.Value.Port}",
+        Redis => Environment.GetEnvironmentVariable(RedisVariable) ?? throw new InvalidOperationException($"{RedisVariable} is not set."),
+        _ => throw new ArgumentOutOfRangeException(nameof(server), server, "Unknown test server."),
+    };
+
+    public static ConnectionMultiplexer Multiplexer(string server) =>
+        s_multiplexers.GetOrAdd(server, static s => new Lazy<ConnectionMultiplexer>(() =>
+        {
+            var options = RedisConnectionSettings.Parse(Url(s)).ToConfigurationOptions(new HotpathOptions { OperationTimeout = TimeSpan.FromSeconds(5) });
+            return ConnectionMultiplexer.Connect(options);
+        })).Value;
+
+    /// <summary>A key prefix no other test uses, so tests never see each other's keys.</summary>
+    public static string UniquePrefix(string testName) => $"test:{testName}:{Guid.NewGuid():N}:";
+
+    /// <summary>A cache over the shared multiplexer of <paramref name="server"/> with a prefix of its own.</summary>
+    public static HotpathCache Cache(string server, string testName, Action<HotpathOptions>? configure = null, ILoggerFactory? loggerFactory = null)
+    {
+        var options = new HotpathOptions { RedisUrl = Url(server), KeyPrefix = UniquePrefix(testName) };
+        configure?.Invoke(options);
+        loggerFactory ??= NullLoggerFactory.Instance;
+        var connection = HotpathConnection.Wrap(Multiplexer(server), options, loggerFactory.CreateLogger("test"));
+        return new HotpathCache(connection, options, loggerFactory, new HotpathMetrics());
+    }
+}
