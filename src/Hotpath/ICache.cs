@@ -79,6 +79,15 @@ public interface ICache
     /// <param name="cancellationToken">Cancels the wait for the server.</param>
     ValueTask<bool> ExistsAsync(string key, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Sets a new time to live on an existing key (a sliding expiry, e.g. for a session). One round trip.
+    /// </summary>
+    /// <param name="key">The cache key.</param>
+    /// <param name="ttl">The new time to live; must be positive.</param>
+    /// <param name="cancellationToken">Cancels the wait for the server.</param>
+    /// <returns><see langword="true"/> when the key existed.</returns>
+    ValueTask<bool> RefreshAsync(string key, TimeSpan ttl, CancellationToken cancellationToken = default);
+
     /// <summary>The remaining time to live of a key, or <see langword="null"/> when it does not exist. One round trip.</summary>
     /// <param name="key">The cache key.</param>
     /// <param name="cancellationToken">Cancels the wait for the server.</param>

@@ -432,4 +432,29 @@ public sealed class CacheContractTests
 
         Assert.Equal("new", (await cache.GetAsync<string>("row:2")).Value);
     }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task RefreshSetsANewTtlOnAnExistingKeyOnly(string server)
+    {
+        var cache = NewCache(server, nameof(RefreshSetsANewTtlOnAnExistingKeyOnly));
+        await cache.SetAsync("session:1", "s", TimeSpan.FromSeconds(5));
+
+        Assert.True(await cache.RefreshAsync("session:1", TimeSpan.FromMinutes(30)));
+        Assert.False(await cache.RefreshAsync("session:missing", TimeSpan.FromMinutes(30)));
+        Assert.InRange((await cache.GetTimeToLiveAsync("session:1"))!.Value, TimeSpan.FromMinutes(29), TimeSpan.FromMinutes(30));
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task RawPayloadsShareTagsWithTypedEntries(string server)
+    {
+        var cache = NewCache(server, nameof(RawPayloadsShareTagsWithTypedEntries));
+        byte[] payload = [0, 1, 2, 255, (byte)'\n'];
+        await cache.SetBytesAsync("response:1", payload, TimeSpan.FromMinutes(1), ["products"], default);
+
+        Assert.Equal(payload, await cache.GetBytesAsync("response:1", default));
+        await cache.InvalidateTagAsync("products");
+        Assert.Null(await cache.GetBytesAsync("response:1", default));
+    }
 }

@@ -116,6 +116,29 @@ internal sealed partial class HotpathCache : ICache
         }
     }
 
+    public async ValueTask<bool> RefreshAsync(string key, TimeSpan ttl, CancellationToken cancellationToken = default)
+    {
+        ValidateKey(key);
+        var expiry = ResolveTtl(ttl);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_db is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            var refreshed = await WithCancellation(_db.KeyExpireAsync(key, expiry), cancellationToken).ConfigureAwait(false);
+            _faults.Succeeded();
+            return refreshed;
+        }
+        catch (Exception ex) when (FaultReporter.IsStoreFault(ex))
+        {
+            _faults.Report("refresh", ex);
+            return false;
+        }
+    }
+
     public async ValueTask<TimeSpan?> GetTimeToLiveAsync(string key, CancellationToken cancellationToken = default)
     {
         ValidateKey(key);
