@@ -9,8 +9,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Hotpath.Embedded;
 
 /// <summary>
-/// Starts Garnet in the process on a loopback port, memory only, with Lua on and reads copied to the
-/// tail of its log (so entries that are read stay resident when the memory budget evicts in write order).
+/// Starts Garnet in the process on a loopback port, memory only, with Lua on (each script run as a
+/// transaction, so scripts are atomic as on Redis) and reads copied to the tail of its log (so entries that are read stay resident when the memory budget evicts in write order).
 /// Found by name by the cache when <c>REDIS_URL</c> is unset.
 /// </summary>
 internal sealed class GarnetServerFactory : IEmbeddedServerFactory
@@ -36,6 +36,7 @@ internal sealed class GarnetServerFactory : IEmbeddedServerFactory
                 "--memory", options.MemorySize,
                 "--index", options.IndexSize,
                 "--lua",
+                "--lua-transaction-mode", "true",
                 "--copy-reads-to-tail", "true",
             ];
             GarnetServer? server = null;

@@ -19,11 +19,62 @@ public sealed class CacheEntryOptions
     /// </summary>
     public IReadOnlyList<string>? Tags { get; init; }
 
+    /// <summary>Whether the entry is also kept in the in-process memory tier. <see langword="null"/> uses <see cref="MemoryTierOptions.Enabled"/>.</summary>
+    public bool? UseMemoryTier { get; init; }
+
+    /// <summary>Whether memory-tier hits deserialize a fresh copy. <see langword="null"/> uses <see cref="MemoryTierOptions.CopyOnRead"/>.</summary>
+    public bool? CopyOnRead { get; init; }
+
+    /// <summary>
+    /// Keep the value for <see cref="HotpathOptions.FailSafeMaxDuration"/> past its time to live, and
+    /// serve it from <c>GetOrSetAsync</c> when the factory fails or is slower than
+    /// <see cref="FactorySoftTimeout"/>. <see langword="null"/> uses <see cref="HotpathOptions.FailSafe"/>.
+    /// </summary>
+    public bool? FailSafe { get; init; }
+
+    /// <summary>
+    /// With fail-safe and a stale value at hand, how long <c>GetOrSetAsync</c> waits for the factory
+    /// before answering with the stale value (the factory goes on in the background and refreshes the
+    /// entry). <see langword="null"/> uses <see cref="HotpathOptions.FactorySoftTimeout"/>.
+    /// </summary>
+    public TimeSpan? FactorySoftTimeout { get; init; }
+
+    /// <summary>
+    /// The longest <c>GetOrSetAsync</c> waits for the factory when there is no stale value; past it the
+    /// call fails with <see cref="TimeoutException"/>. <see langword="null"/> uses <see cref="HotpathOptions.FactoryHardTimeout"/>.
+    /// </summary>
+    public TimeSpan? FactoryHardTimeout { get; init; }
+
+    /// <summary>
+    /// The fraction of the time to live after which a <c>GetOrSetAsync</c> hit also starts a background
+    /// refresh, so a hot key never expires under load (e.g. 0.8). <see langword="null"/> uses
+    /// <see cref="HotpathOptions.EagerRefreshThreshold"/>.
+    /// </summary>
+    public double? EagerRefreshThreshold { get; init; }
+
+    /// <summary>
+    /// Whether a <c>GetOrSetAsync</c> miss that finds another instance computing the key waits for that
+    /// value (up to <see cref="HotpathOptions.LeaseWaitTimeout"/>) instead of running its own factory at
+    /// once. The default is <see langword="true"/>.
+    /// </summary>
+    public bool StampedeProtection { get; init; } = true;
+
     /// <summary>Options with only a time to live.</summary>
     /// <param name="ttl">How long the entry lives.</param>
     public static CacheEntryOptions WithTtl(TimeSpan ttl) => new() { Ttl = ttl };
 
-    /// <summary>Returns a copy of these options carrying <paramref name="tags"/> as well.</summary>
+    /// <summary>Returns a copy of these options carrying <paramref name="tags"/> instead of the current tags.</summary>
     /// <param name="tags">The tags to carry.</param>
-    public CacheEntryOptions WithTags(params string[] tags) => new() { Ttl = Ttl, Tags = tags };
+    public CacheEntryOptions WithTags(params string[] tags) => new()
+    {
+        Ttl = Ttl,
+        Tags = tags,
+        UseMemoryTier = UseMemoryTier,
+        CopyOnRead = CopyOnRead,
+        FailSafe = FailSafe,
+        FactorySoftTimeout = FactorySoftTimeout,
+        FactoryHardTimeout = FactoryHardTimeout,
+        EagerRefreshThreshold = EagerRefreshThreshold,
+        StampedeProtection = StampedeProtection,
+    };
 }

@@ -81,6 +81,43 @@ public sealed class HotpathOptions
     /// <summary>A serializer to use instead of System.Text.Json. The default is none.</summary>
     public ICacheSerializer? Serializer { get; set; }
 
+    /// <summary>Options of the in-process memory tier (L1). On by default.</summary>
+    public MemoryTierOptions L1 { get; set; } = new();
+
+    /// <summary>
+    /// Whether entries keep a stale copy past their time to live for <c>GetOrSetAsync</c> to fall back on
+    /// when the factory fails or is slow. The default is <see langword="false"/>; per entry with
+    /// <see cref="CacheEntryOptions.FailSafe"/>.
+    /// </summary>
+    public bool FailSafe { get; set; }
+
+    /// <summary>How long a fail-safe entry is kept past its time to live. The default is 1 hour.</summary>
+    public TimeSpan FailSafeMaxDuration { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// After a fail-safe fallback, how long the stale value is served before the factory is tried again.
+    /// The default is 30 seconds.
+    /// </summary>
+    public TimeSpan FailSafeThrottleDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// With a stale value at hand, how long <c>GetOrSetAsync</c> waits for the factory before serving the
+    /// stale value. The default is none (wait for the factory).
+    /// </summary>
+    public TimeSpan? FactorySoftTimeout { get; set; }
+
+    /// <summary>
+    /// The longest <c>GetOrSetAsync</c> waits for a factory; past it the call fails with
+    /// <see cref="TimeoutException"/>. The default is none.
+    /// </summary>
+    public TimeSpan? FactoryHardTimeout { get; set; }
+
+    /// <summary>
+    /// The fraction of an entry's time to live after which a <c>GetOrSetAsync</c> hit refreshes it in the
+    /// background (between 0 and 1 exclusive). The default is none (no eager refresh).
+    /// </summary>
+    public double? EagerRefreshThreshold { get; set; }
+
     /// <summary>Options of the embedded server used when <see cref="RedisUrl"/> is not set.</summary>
     public EmbeddedServerOptions Embedded { get; set; } = new();
 
@@ -119,6 +156,24 @@ public sealed class HotpathOptions
             throw new HotpathConfigurationException($"Hotpath:{nameof(KeyPrefix)} must not be null; use an empty string for no prefix.");
         }
 
+        Positive(FailSafeMaxDuration, nameof(FailSafeMaxDuration));
+        Positive(FailSafeThrottleDuration, nameof(FailSafeThrottleDuration));
+        if (FactorySoftTimeout is { } soft)
+        {
+            Positive(soft, nameof(FactorySoftTimeout));
+        }
+
+        if (FactoryHardTimeout is { } hard)
+        {
+            Positive(hard, nameof(FactoryHardTimeout));
+        }
+
+        if (EagerRefreshThreshold is { } threshold && (threshold is <= 0 or >= 1 || double.IsNaN(threshold)))
+        {
+            throw new HotpathConfigurationException($"Hotpath:{nameof(EagerRefreshThreshold)} must be above 0 and below 1; it is {threshold}.");
+        }
+
+        L1.Validate();
         Embedded.Validate();
     }
 }

@@ -18,6 +18,7 @@ public sealed class RegistrationTests
         {
             o.RedisUrl = TestServers.Url(TestServers.Garnet);
             o.KeyPrefix = TestServers.UniquePrefix(nameof(AnEndpointCanUseTheCacheThroughTheTestServer));
+            o.OperationTimeout = TestServers.OperationTimeout;
         });
         await using var app = builder.Build();
         var calls = 0;

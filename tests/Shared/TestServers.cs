@@ -19,6 +19,12 @@ internal static class TestServers
     public const string Redis = "redis";
     public const string RedisVariable = "HOTPATH_TEST_REDIS";
 
+    /// <summary>
+    /// The operation timeout tests use: generous, because a loaded test machine can stall a round trip
+    /// past the production default, and a test about behaviour must not fail on a timeout.
+    /// </summary>
+    public static readonly TimeSpan OperationTimeout = TimeSpan.FromSeconds(5);
+
     private static readonly Lazy<IEmbeddedServer> s_garnet = new(() => new GarnetServerFactory().Start(new EmbeddedServerOptions(), NullLoggerFactory.Instance));
     private static readonly ConcurrentDictionary<string, Lazy<ConnectionMultiplexer>> s_multiplexers = new();
 
@@ -48,7 +54,7 @@ internal static class TestServers
     public static ConnectionMultiplexer Multiplexer(string server) =>
         s_multiplexers.GetOrAdd(server, static s => new Lazy<ConnectionMultiplexer>(() =>
         {
-            var options = RedisConnectionSettings.Parse(Url(s)).ToConfigurationOptions(new HotpathOptions { OperationTimeout = TimeSpan.FromSeconds(5) });
+            var options = RedisConnectionSettings.Parse(Url(s)).ToConfigurationOptions(new HotpathOptions { OperationTimeout = OperationTimeout });
             return ConnectionMultiplexer.Connect(options);
         })).Value;
 
@@ -58,7 +64,7 @@ internal static class TestServers
     /// <summary>A cache over the shared multiplexer of <paramref name="server"/> with a prefix of its own.</summary>
     public static HotpathCache Cache(string server, string testName, Action<HotpathOptions>? configure = null, ILoggerFactory? loggerFactory = null)
     {
-        var options = new HotpathOptions { RedisUrl = Url(server), KeyPrefix = UniquePrefix(testName) };
+        var options = new HotpathOptions { RedisUrl = Url(server), KeyPrefix = UniquePrefix(testName), OperationTimeout = OperationTimeout };
         configure?.Invoke(options);
         loggerFactory ??= NullLoggerFactory.Instance;
         var connection = HotpathConnection.Wrap(Multiplexer(server), options, loggerFactory.CreateLogger("test"));

@@ -15,16 +15,26 @@ internal struct EntryInfo
     public bool IsLease;
     public long CreatedUnixMs;
     public long LogicalExpiryUnixMs;
+    public bool SkipMemoryTier;
+    public bool CopyOnRead;
 
     public readonly bool HasTags => TagsLength > 0;
+
+    /// <summary>Whether the bytes carry a value (a lease placeholder may carry the previous value).</summary>
+    public readonly bool HasPayload(int totalLength) => PayloadOffset < totalLength || !IsLease;
+
+    /// <summary>Whether the value's logical lifetime has ended (entries without one never end logically).</summary>
+    public readonly bool IsExpiredAt(long nowUnixMs) => LogicalExpiryUnixMs != 0 && nowUnixMs >= LogicalExpiryUnixMs;
 }
 
 /// <summary>
 /// The stored form of an entry: one ASCII header line, then the serialized payload, so
 /// <c>redis-cli GET</c> shows <c>H1</c> and the JSON. Header fields, each after a space:
 /// <c>t=</c> tag versions (<c>escapedTag@version,…</c>), <c>l=</c> a lease token (a placeholder
-/// held while a factory runs; no payload), <c>c=</c> creation and <c>e=</c> logical expiry in Unix
-/// milliseconds.
+/// held while a factory runs; it carries the previous value's fields and payload when there was one),
+/// <c>f=</c> flags (<c>n</c>: keep out of the memory tier, <c>c</c>: copy on read from it),
+/// <c>c=</c> creation and <c>e=</c> logical expiry in Unix milliseconds (the key itself may live longer,
+/// for fail-safe).
 /// </summary>
 internal static class EntryCodec
 {
@@ -67,6 +77,10 @@ internal static class EntryCodec
                 case (byte)'l':
                     info.IsLease = true;
                     break;
+                case (byte)'f':
+                    info.SkipMemoryTier = value.Contains((byte)'n');
+                    info.CopyOnRead = value.Contains((byte)'c');
+                    break;
                 case (byte)'c':
                     if (!Utf8Parser.TryParse(value, out info.CreatedUnixMs, out var c) || c != value.Length)
                     {
@@ -92,16 +106,35 @@ internal static class EntryCodec
         return true;
     }
 
-    /// <summary>The placeholder stored while a factory runs under a lease.</summary>
-    public static byte[] LeaseMarker(string token) => Encoding.ASCII.GetBytes("H1 l=" + token + "\n");
+    /// <summary>
+    /// The start of the placeholder stored while a factory runs under a lease (<c>H1 l=token</c>); the
+    /// claim script appends the previous entry's fields and payload, or just a newline.
+    /// </summary>
+    public static string LeaseHead(string token) => "H1 l=" + token;
 
     /// <summary>Writes the header line; the caller writes the payload after it.</summary>
-    public static void WriteHeader(IBufferWriter<byte> writer, string? tagVersions)
+    public static void WriteHeader(IBufferWriter<byte> writer, string? tagVersions, long createdUnixMs, long expiryUnixMs, bool skipMemoryTier = false, bool copyOnRead = false)
     {
-        var length = Magic.Length + 1 + (tagVersions is null ? 0 : 3 + tagVersions.Length);
+        // "H1" + " f=nc" + " c=" + 20 digits + " e=" + 20 digits + tags + "\n"
+        var length = Magic.Length + 54 + (tagVersions is null ? 0 : 3 + tagVersions.Length);
         var span = writer.GetSpan(length);
         Magic.CopyTo(span);
         var position = Magic.Length;
+        if (skipMemoryTier || copyOnRead)
+        {
+            " f="u8.CopyTo(span[position..]);
+            position += 3;
+            if (skipMemoryTier)
+            {
+                span[position++] = (byte)'n';
+            }
+
+            if (copyOnRead)
+            {
+                span[position++] = (byte)'c';
+            }
+        }
+
         if (tagVersions is not null)
         {
             " t="u8.CopyTo(span[position..]);
@@ -109,6 +142,14 @@ internal static class EntryCodec
             position += Encoding.ASCII.GetBytes(tagVersions, span[position..]);
         }
 
+        " c="u8.CopyTo(span[position..]);
+        position += 3;
+        Utf8Formatter.TryFormat(createdUnixMs, span[position..], out var written);
+        position += written;
+        " e="u8.CopyTo(span[position..]);
+        position += 3;
+        Utf8Formatter.TryFormat(expiryUnixMs, span[position..], out written);
+        position += written;
         span[position++] = (byte)'\n';
         writer.Advance(position);
     }

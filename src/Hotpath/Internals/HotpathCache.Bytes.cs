@@ -33,7 +33,7 @@ internal sealed partial class HotpathCache
                 return null;
             }
 
-            if (info.IsLease || (info.HasTags && !await TagsAreCurrentAsync(ReadTags(lease.Span, info), cancellationToken).ConfigureAwait(false)))
+            if (!info.HasPayload(lease.Length) || info.IsExpiredAt(NowUnixMs()) || (info.HasTags && !await TagsAreCurrentAsync(ReadTags(lease.Span, info), cancellationToken).ConfigureAwait(false)))
             {
                 _metrics.Miss(key);
                 return null;
@@ -68,7 +68,8 @@ internal sealed partial class HotpathCache
             byte[] bytes;
             using (var writer = PooledBufferWriter.Rent())
             {
-                EntryCodec.WriteHeader(writer, tagVersions);
+                var now = NowUnixMs();
+                EntryCodec.WriteHeader(writer, tagVersions, now, now + (long)expiry.TotalMilliseconds, skipMemoryTier: true);
                 payload.Span.CopyTo(writer.GetSpan(payload.Length));
                 writer.Advance(payload.Length);
                 bytes = writer.ToArray();

@@ -5,33 +5,83 @@ using StackExchange.Redis;
 
 namespace Hotpath.Internals;
 
-// Cache-aside with two guards:
+internal enum ClaimMode : byte
+{
+    /// <summary>Claim the key only if it holds no current value.</summary>
+    Get,
+
+    /// <summary>Claim the key even though it holds a current value (eager refresh); readers keep getting that value meanwhile.</summary>
+    Refresh,
+
+    /// <summary>Claim the key even from another caller's lease (that caller took longer than we were willing to wait).</summary>
+    Steal,
+}
+
+// Cache-aside with three guards:
 // - in-process coalescing: concurrent misses on one key share one factory run;
-// - a lease in the key itself: the miss path atomically claims the missing key with a placeholder
-//   (SET NX PX in a script that also returns the value if one appeared), runs the factory, and stores
-//   the result only if the placeholder is still there. A delete or write of the key meanwhile removes
-//   the placeholder, so a result read from the database before that write never reaches the cache
-//   (the stale-set race). Another instance that finds the placeholder waits for the value instead of
-//   running its own factory, up to LeaseWaitTimeout.
+// - a lease kept in the key itself: the miss path atomically replaces the missing (or logically
+//   expired) value with a placeholder "H1 l=<token>…" that carries the previous value, if any, runs
+//   the factory, and stores the result only if its placeholder is still there. A delete or write of
+//   the key meanwhile removes the placeholder, so a result read from the database before that write
+//   never reaches the cache (the stale-set race);
+// - cross-instance waiting: another instance that finds the placeholder waits for the value instead
+//   of running its own factory, up to LeaseWaitTimeout, then takes the lease over.
+// Fail-safe and eager refresh reuse the same claim: the previous value carried by the placeholder is
+// what a failing or slow factory falls back on, and what readers keep getting during a refresh.
 internal sealed partial class HotpathCache
 {
-    private const string AcquireScript = """
+    // KEYS[1] key; ARGV[1] lease head "H1 l=<token>", ARGV[2] lease ms, ARGV[3] now (unix ms), ARGV[4] mode.
+    // Returns nil (claimed an absent key), {previous} (claimed, carrying previous), or the current bytes.
+    private const string ClaimScript = """
         local v = redis.call('GET', KEYS[1])
-        if v then return v end
-        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+        if v then
+          local nl = string.find(v, '\n', 1, true)
+          if nl and string.sub(v, 1, 2) == 'H1' then
+            local header = string.sub(v, 1, nl - 1)
+            local leased = string.find(header, ' l=', 1, true)
+            if leased and ARGV[4] ~= 'steal' then return v end
+            local e = string.match(header, ' e=(%d+)')
+            local fresh = e == nil or tonumber(e) > tonumber(ARGV[3])
+            if fresh and not leased and ARGV[4] == 'get' then return v end
+            local rest = string.gsub(string.sub(v, 3), ' l=%w+', '')
+            local ttl = redis.call('PTTL', KEYS[1])
+            if ttl < tonumber(ARGV[2]) then ttl = tonumber(ARGV[2]) end
+            redis.call('SET', KEYS[1], ARGV[1] .. rest, 'PX', ttl)
+            return {v}
+          end
+        end
+        redis.call('SET', KEYS[1], ARGV[1] .. '\n', 'PX', ARGV[2])
         return false
         """;
 
+    // KEYS[1] key; ARGV[1] lease head, ARGV[2] new bytes, ARGV[3] ttl ms. Stores only over our own placeholder.
     private const string StoreIfLeasedScript = """
-        if redis.call('GET', KEYS[1]) == ARGV[1] then
-          redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-          return 1
+        local v = redis.call('GET', KEYS[1])
+        if v then
+          local n = string.len(ARGV[1])
+          local c = string.sub(v, n + 1, n + 1)
+          if string.sub(v, 1, n) == ARGV[1] and (c == ' ' or c == '\n') then
+            redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+            return 1
+          end
         end
         return 0
         """;
 
+    // KEYS[1] key; ARGV[1] lease head. Gives our placeholder back: restores the value it carried, or deletes it.
     private const string ReleaseScript = """
-        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+        local v = redis.call('GET', KEYS[1])
+        if v then
+          local n = string.len(ARGV[1])
+          local c = string.sub(v, n + 1, n + 1)
+          if string.sub(v, 1, n) == ARGV[1] and (c == ' ' or c == '\n') then
+            if string.len(v) == n + 1 then return redis.call('DEL', KEYS[1]) end
+            local ttl = redis.call('PTTL', KEYS[1])
+            if ttl < 1 then ttl = 1 end
+            redis.call('SET', KEYS[1], 'H1' .. string.sub(v, n + 1), 'PX', ttl)
+            return 1
+          end
+        end
         return 0
         """;
 
@@ -39,39 +89,80 @@ internal sealed partial class HotpathCache
 
     public ValueTask<T> GetOrSetAsync<T>(string key, Func<CancellationToken, ValueTask<T>> factory, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
     {
+        ValidateKey(key);
         ArgumentNullException.ThrowIfNull(factory);
-        return GetOrSetAsync(key, factory, static (f, ct) => f(ct), ttl is null ? null : new CacheEntryOptions { Ttl = ttl }, cancellationToken);
+        var settings = new EntrySettings(null, _options, ResolveTtl(ttl));
+        cancellationToken.ThrowIfCancellationRequested();
+        return GetOrSetCoreAsync(key, factory, static (f, ct) => f(ct), settings, cancellationToken);
     }
 
     public ValueTask<T> GetOrSetAsync<TState, T>(string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)
     {
         ValidateKey(key);
         ArgumentNullException.ThrowIfNull(factory);
-        var ttl = ResolveTtl(options?.Ttl);
         ValidateTags(options?.Tags);
+        var settings = new EntrySettings(options, _options, ResolveTtl(options?.Ttl));
         cancellationToken.ThrowIfCancellationRequested();
+        return GetOrSetCoreAsync(key, state, factory, settings, cancellationToken);
+    }
+
+    private ValueTask<T> GetOrSetCoreAsync<TState, T>(string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, EntrySettings settings, CancellationToken cancellationToken)
+    {
+        if (settings.UseMemory && TryGetFromMemory<T>(key, out var value, out var entry))
+        {
+            RefreshEarlyIfDue(key, state, factory, settings, entry.CreatedUnixMs, entry.LogicalExpiryUnixMs, entry);
+            return new ValueTask<T>(value);
+        }
+
         if (_db is null)
         {
             _metrics.Miss(key);
-            return CoalesceAsync(key, state, factory, ttl, options?.Tags, cancellationToken);
+            return CoalesceAsync(key, state, factory, settings, cancellationToken);
         }
 
-        return GetOrSetCoreAsync(key, state, factory, ttl, options?.Tags, cancellationToken);
+        return GetOrSetSlowAsync(key, state, factory, settings, cancellationToken);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<T> GetOrSetCoreAsync<TState, T>(string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, TimeSpan ttl, IReadOnlyList<string>? tags, CancellationToken cancellationToken)
+    private async ValueTask<T> GetOrSetSlowAsync<TState, T>(string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, EntrySettings settings, CancellationToken cancellationToken)
     {
-        var hit = await ReadAsync<T>(key, cancellationToken).ConfigureAwait(false);
-        if (hit.Found)
+        var read = await ReadEntryAsync<T>(key, cancellationToken).ConfigureAwait(false);
+        if (read.Status == ReadStatus.Hit)
         {
-            return hit.Value;
+            RefreshEarlyIfDue(key, state, factory, settings, read.CreatedUnixMs, read.LogicalExpiryUnixMs, entry: null);
+            return read.Value;
         }
 
-        return await CoalesceAsync(key, state, factory, ttl, tags, cancellationToken).ConfigureAwait(false);
+        return await CoalesceAsync(key, state, factory, settings, cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask<T> CoalesceAsync<TState, T>(string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, TimeSpan ttl, IReadOnlyList<string>? tags, CancellationToken cancellationToken)
+    /// <summary>Starts a background refresh when a hit comes after the eager-refresh fraction of the entry's lifetime.</summary>
+    private void RefreshEarlyIfDue<TState, T>(string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, EntrySettings settings, long createdUnixMs, long expiryUnixMs, MemoryEntry? entry)
+    {
+        if (settings.EagerRefreshThreshold is not { } threshold || expiryUnixMs <= createdUnixMs || _db is null)
+        {
+            return;
+        }
+
+        if (NowUnixMs() < createdUnixMs + (long)((expiryUnixMs - createdUnixMs) * threshold))
+        {
+            return;
+        }
+
+        if (entry is not null && Interlocked.Exchange(ref entry.RefreshStarted, 1) != 0)
+        {
+            return;
+        }
+
+        var flight = new InFlight<T>();
+        if (_inFlight.TryAdd(key, flight))
+        {
+            _metrics.EagerRefresh(key);
+            _ = RunFlightAsync(key, flight, state, factory, settings, ClaimMode.Refresh);
+        }
+    }
+
+    private async ValueTask<T> CoalesceAsync<TState, T>(string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, EntrySettings settings, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -80,12 +171,12 @@ internal sealed partial class HotpathCache
             if (flight is not InFlight<T> typed)
             {
                 // The same key read as another type at the same moment: do not share, just compute.
-                return await ComputeAsync(key, state, factory, ttl, tags, cancellationToken).ConfigureAwait(false);
+                return await ComputeAsync(key, state, factory, settings, ClaimMode.Get, cancellationToken).ConfigureAwait(false);
             }
 
             if (ReferenceEquals(typed, mine))
             {
-                _ = RunFlightAsync(key, typed, state, factory, ttl, tags);
+                _ = RunFlightAsync(key, typed, state, factory, settings, ClaimMode.Get);
             }
             else
             {
@@ -116,13 +207,13 @@ internal sealed partial class HotpathCache
         }
     }
 
-    private async Task RunFlightAsync<TState, T>(string key, InFlight<T> flight, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, TimeSpan ttl, IReadOnlyList<string>? tags)
+    private async Task RunFlightAsync<TState, T>(string key, InFlight<T> flight, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, EntrySettings settings, ClaimMode mode)
     {
-        // Let the caller join before the factory can complete synchronously.
+        // Let the first caller join before the factory can complete synchronously.
         await Task.Yield();
         try
         {
-            var value = await ComputeAsync(key, state, factory, ttl, tags, flight.FactoryToken).ConfigureAwait(false);
+            var value = await ComputeAsync(key, state, factory, settings, mode, flight.FactoryToken).ConfigureAwait(false);
             flight.Completion.TrySetResult(value);
         }
         catch (OperationCanceledException ex) when (flight.FactoryToken.IsCancellationRequested)
@@ -131,6 +222,11 @@ internal sealed partial class HotpathCache
         }
         catch (Exception ex)
         {
+            if (mode == ClaimMode.Refresh)
+            {
+                Log.BackgroundRefreshFailed(_logger, KeyArea(key), ex);
+            }
+
             flight.Completion.TrySetException(ex);
         }
         finally
@@ -141,56 +237,80 @@ internal sealed partial class HotpathCache
     }
 
     /// <summary>The miss path of one process: claim the key, run the factory, store if still claimed.</summary>
-    private async ValueTask<T> ComputeAsync<TState, T>(string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, TimeSpan ttl, IReadOnlyList<string>? tags, CancellationToken cancellationToken)
+    private async ValueTask<T> ComputeAsync<TState, T>(string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, EntrySettings settings, ClaimMode mode, CancellationToken cancellationToken)
     {
         if (_db is null)
         {
-            return await factory(state, cancellationToken).ConfigureAwait(false);
+            return await RunFactoryAsync(key, state, factory, settings, new Claim<T>(), cancellationToken).ConfigureAwait(false);
         }
 
-        var token = NewLeaseToken();
-        var marker = EntryCodec.LeaseMarker(token);
-        var leased = false;
-        string? tagVersions = null;
+        var claim = new Claim<T> { Head = EntryCodec.LeaseHead(NewLeaseToken()), Before = _memory?.Snapshot(key) ?? default };
         var deadline = _time.GetTimestamp() + (long)(_options.LeaseWaitTimeout.TotalSeconds * _time.TimestampFrequency);
         try
         {
-            for (var attempt = 0; ; attempt++)
+            for (var attempt = 0; attempt < 1000; attempt++)
             {
                 // Tag versions are read before the factory runs, pipelined with the claim, so an
                 // invalidation during the factory run leaves the stored entry already outdated.
-                var versions = tags is { Count: > 0 } ? GetTagVersionsAsync(tags, cancellationToken) : null;
-                var claim = await WithCancellation(_db.ScriptEvaluateAsync(AcquireScript, [key], [marker, (long)_options.LeaseDuration.TotalMilliseconds]), cancellationToken).ConfigureAwait(false);
-                tagVersions = versions is null ? null : await versions.ConfigureAwait(false);
+                var versions = settings.Tags is not null ? GetTagVersionsAsync(settings.Tags, cancellationToken) : null;
+                var result = await WithCancellation(_db.ScriptEvaluateAsync(ClaimScript, [key], [claim.Head, (long)_options.LeaseDuration.TotalMilliseconds, NowUnixMs(), ModeName(mode)]), cancellationToken).ConfigureAwait(false);
+                claim.TagVersions = versions is null ? null : await versions.ConfigureAwait(false);
                 _faults.Succeeded();
-                if (claim.IsNull)
+                if (result.IsNull)
                 {
-                    leased = true;
+                    claim.Leased = true;
                     break;
                 }
 
-                using var existing = LeaseOf((byte[]?)claim);
-                if (EntryCodec.TryParse(existing.Span, out var info) && info.IsLease)
+                if (result.Resp2Type == ResultType.Array)
                 {
-                    // Another instance is computing this key: wait for its value, bounded.
-                    if (attempt < 1000 && _time.GetTimestamp() < deadline)
+                    claim.Leased = true;
+                    var previous = (byte[]?)((RedisResult[])result!)[0];
+                    var carried = await DecodeAsync<T>(key, previous, previous is not null, cancellationToken).ConfigureAwait(false);
+                    if (carried.Status is ReadStatus.Hit or ReadStatus.Stale)
                     {
-                        await Task.Delay(WaitStep(attempt), _time, cancellationToken).ConfigureAwait(false);
-                        continue;
+                        claim.Previous = carried;
                     }
 
                     break;
                 }
 
-                var found = await DecodeAsync<T>(key, existing, cancellationToken).ConfigureAwait(false);
-                if (found.Found)
+                var bytes = (byte[]?)result;
+                var found = await DecodeAsync<T>(key, bytes, bytes is not null, cancellationToken).ConfigureAwait(false);
+                if (found.Status == ReadStatus.Hit)
                 {
-                    _metrics.Lookup(key, hit: true);
+                    // A value appeared since our read (or another instance is refreshing a current one).
+                    _metrics.Hit(key);
+                    Remember(key, found, bytes, claim.Before);
                     return found.Value;
                 }
 
+                if (found.Status is ReadStatus.Leased or ReadStatus.Stale)
+                {
+                    if (found.Status == ReadStatus.Stale)
+                    {
+                        claim.Previous = found;
+                    }
+
+                    // Another caller is computing this key.
+                    if (mode == ClaimMode.Refresh || !settings.StampedeProtection)
+                    {
+                        break;
+                    }
+
+                    if (_time.GetTimestamp() < deadline)
+                    {
+                        await Task.Delay(WaitStep(attempt), _time, cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    // It took longer than we wait: take the lease over.
+                    mode = ClaimMode.Steal;
+                    continue;
+                }
+
                 // Outdated by a tag or unreadable: remove it (a delete is always safe) and claim again.
-                if (attempt >= 2)
+                if (attempt >= 3)
                 {
                     break;
                 }
@@ -201,43 +321,114 @@ internal sealed partial class HotpathCache
         catch (Exception ex) when (FaultReporter.IsStoreFault(ex))
         {
             _faults.Report("get or set", ex);
-            return await factory(state, cancellationToken).ConfigureAwait(false);
+            claim.Leased = false;
+        }
+
+        return await RunFactoryAsync(key, state, factory, settings, claim, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs the factory with the entry's timeouts and fail-safe, then stores its result if the key is still ours.</summary>
+    private async ValueTask<T> RunFactoryAsync<TState, T>(string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, EntrySettings settings, Claim<T> claim, CancellationToken cancellationToken)
+    {
+        var fallback = settings.FailSafe && claim.Previous.Status is ReadStatus.Stale or ReadStatus.Hit;
+        var running = factory(state, cancellationToken).AsTask();
+        var timeout = fallback ? settings.SoftTimeout : settings.HardTimeout;
+        if (timeout is { } limit && !running.IsCompleted)
+        {
+            try
+            {
+                await running.WaitAsync(limit, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException) when (!running.IsCompleted)
+            {
+                // The factory goes on in the background and stores its value when it finishes.
+                _ = FinishInBackgroundAsync(key, running, settings, claim);
+                if (fallback)
+                {
+                    _metrics.FailSafeActivated(key);
+                    Log.FailSafeActivated(_logger, KeyArea(key), "was slower than its soft timeout", null);
+                    return claim.Previous.Value;
+                }
+
+                throw new TimeoutException($"The cache factory for a key in area '{KeyArea(key)}' did not finish within {limit} (Hotpath:FactoryHardTimeout).");
+            }
         }
 
         T value;
         try
         {
-            value = await factory(state, cancellationToken).ConfigureAwait(false);
+            value = await running.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            if (fallback)
+            {
+                _metrics.FailSafeActivated(key);
+                Log.FailSafeActivated(_logger, KeyArea(key), "failed", ex);
+                if (claim.Leased)
+                {
+                    // Serve the stale value for a while rather than hammering a failing source.
+                    await StoreIfLeasedAsync(key, claim.Previous.Value, settings, claim, _options.FailSafeThrottleDuration).ConfigureAwait(false);
+                }
+
+                return claim.Previous.Value;
+            }
+
+            Release(key, claim);
+            throw;
         }
         catch
         {
-            if (leased)
-            {
-                _ = _db.ScriptEvaluateAsync(ReleaseScript, [key], [marker], CommandFlags.FireAndForget);
-            }
-
+            Release(key, claim);
             throw;
         }
 
-        if (leased)
-        {
-            await StoreIfLeasedAsync(key, marker, value, ttl, tagVersions).ConfigureAwait(false);
-        }
-
+        await StoreIfLeasedAsync(key, value, settings, claim, settings.Ttl).ConfigureAwait(false);
         return value;
     }
 
-    private async ValueTask StoreIfLeasedAsync<T>(string key, byte[] marker, T value, TimeSpan ttl, string? tagVersions)
+    private async Task FinishInBackgroundAsync<T>(string key, Task<T> running, EntrySettings settings, Claim<T> claim)
     {
         try
         {
-            var bytes = Encode(value, tagVersions);
-            var stored = await _db!.ScriptEvaluateAsync(StoreIfLeasedScript, [key], [marker, bytes, (long)ttl.TotalMilliseconds]).ConfigureAwait(false);
+            var value = await running.ConfigureAwait(false);
+            await StoreIfLeasedAsync(key, value, settings, claim, settings.Ttl).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Release(key, claim);
+            Log.BackgroundRefreshFailed(_logger, KeyArea(key), ex);
+        }
+    }
+
+    private async ValueTask StoreIfLeasedAsync<T>(string key, T value, EntrySettings settings, Claim<T> claim, TimeSpan logicalTtl)
+    {
+        if (!claim.Leased || _db is null)
+        {
+            return;
+        }
+
+        try
+        {
+            var now = NowUnixMs();
+            var bytes = Encode(value, claim.TagVersions, now, logicalTtl, settings);
+            var physical = logicalTtl + (settings.FailSafe ? _options.FailSafeMaxDuration : TimeSpan.Zero);
+            var stored = await _db.ScriptEvaluateAsync(StoreIfLeasedScript, [key], [claim.Head, bytes, (long)physical.TotalMilliseconds]).ConfigureAwait(false);
             _faults.Succeeded();
             if ((long)stored == 0)
             {
                 _metrics.LeaseVoided(key);
+                return;
             }
+
+            if (_memory is not null && settings.UseMemory)
+            {
+                var tags = claim.TagVersions is null ? null : TagNames(claim.TagVersions);
+                _memory.Store(key, NewMemoryEntry(value, settings.CopyOnRead ? PayloadOf(bytes) : null, now, now + (long)logicalTtl.TotalMilliseconds, logicalTtl, tags, bytes.Length), claim.Before);
+            }
+
+            // Other instances may hold the value this one replaced.
+            await AnnounceAsync(InvalidationKind.Key, key).ConfigureAwait(false);
         }
         catch (Exception ex) when (FaultReporter.IsStoreFault(ex))
         {
@@ -245,6 +436,21 @@ internal sealed partial class HotpathCache
             _metrics.Error(key, "set");
         }
     }
+
+    private void Release<T>(string key, Claim<T> claim)
+    {
+        if (claim.Leased && _db is not null)
+        {
+            _ = _db.ScriptEvaluateAsync(ReleaseScript, [key], [claim.Head], CommandFlags.FireAndForget);
+        }
+    }
+
+    private static string ModeName(ClaimMode mode) => mode switch
+    {
+        ClaimMode.Refresh => "refresh",
+        ClaimMode.Steal => "steal",
+        _ => "get",
+    };
 
     private static TimeSpan WaitStep(int attempt) => TimeSpan.FromMilliseconds(Math.Min(5 * (attempt + 1), 50));
 
@@ -255,10 +461,18 @@ internal sealed partial class HotpathCache
         return Convert.ToHexString(random);
     }
 
-    private static Lease<byte> LeaseOf(byte[]? bytes)
+    /// <summary>What one miss path learned while claiming the key.</summary>
+    private sealed class Claim<T>
     {
-        var lease = Lease<byte>.Create(bytes?.Length ?? 0, clear: false);
-        bytes?.CopyTo(lease.Span);
-        return lease;
+        public string Head { get; init; } = string.Empty;
+
+        public MemorySnapshot Before { get; init; }
+
+        public bool Leased { get; set; }
+
+        public string? TagVersions { get; set; }
+
+        /// <summary>The value the key held before (current during a refresh, stale under fail-safe).</summary>
+        public ReadResult<T> Previous { get; set; }
     }
 }

@@ -17,6 +17,10 @@ internal sealed partial class HotpathCache
         // The prefix is configuration, not a glob: escape it so a '*' in it matches only itself.
         var fullPattern = EscapeGlob(_connection.KeyPrefix) + pattern;
         long deleted = 0;
+
+        // The memory tier is cleared whole (before and after): pattern deletions are rare, and
+        // matching globs against every memory entry would buy little.
+        _memory?.Clear();
         try
         {
             foreach (var server in _connection.Multiplexer!.GetServers())
@@ -44,6 +48,8 @@ internal sealed partial class HotpathCache
             }
 
             _faults.Succeeded();
+            _memory?.Clear();
+            await AnnounceAsync(InvalidationKind.Clear, string.Empty).ConfigureAwait(false);
             return deleted;
         }
         catch (Exception ex) when (FaultReporter.IsStoreFault(ex))

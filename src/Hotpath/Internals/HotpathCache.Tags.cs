@@ -22,9 +22,13 @@ internal sealed partial class HotpathCache
 
         try
         {
-            await WithCancellation(_db.StringIncrementAsync(TagKey(tag)), cancellationToken).ConfigureAwait(false);
+            var escaped = CacheKey.Escape(tag);
+            _memory?.InvalidateTag(escaped);
+            await WithCancellation(_db.StringIncrementAsync(TagKeyPrefix + escaped), cancellationToken).ConfigureAwait(false);
             _faults.Succeeded();
+            _memory?.InvalidateTag(escaped);
             _metrics.TagInvalidated();
+            await AnnounceAsync(InvalidationKind.Tag, escaped).ConfigureAwait(false);
         }
         catch (Exception ex) when (FaultReporter.IsStoreFault(ex))
         {
@@ -61,6 +65,19 @@ internal sealed partial class HotpathCache
         }
 
         return builder.ToString();
+    }
+
+    /// <summary>The escaped tag names of a header's <c>tag@version,…</c> text.</summary>
+    private static string[] TagNames(string tagVersions)
+    {
+        var pairs = tagVersions.Split(',');
+        for (var i = 0; i < pairs.Length; i++)
+        {
+            var at = pairs[i].LastIndexOf('@');
+            pairs[i] = at < 0 ? pairs[i] : pairs[i][..at];
+        }
+
+        return pairs;
     }
 
     private static string ReadTags(ReadOnlySpan<byte> data, EntryInfo info) =>

@@ -21,6 +21,11 @@ internal sealed class HotpathMetrics : IDisposable
     private readonly Counter<long> _coalesced;
     private readonly Counter<long> _tagInvalidations;
     private readonly Counter<long> _leaseVoided;
+    private readonly Counter<long> _failSafe;
+    private readonly Counter<long> _eagerRefreshes;
+    private readonly Counter<long> _backplaneSent;
+    private readonly Counter<long> _backplaneReceived;
+    private readonly Histogram<double> _backplaneLag;
     private readonly ConcurrentDictionary<string, string> _areas = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _areaLookup;
 
@@ -35,6 +40,11 @@ internal sealed class HotpathMetrics : IDisposable
         _coalesced = _meter.CreateCounter<long>("hotpath.cache.coalesced_waits", "{wait}", "GetOrSet callers that waited for another caller's factory run in this process.");
         _tagInvalidations = _meter.CreateCounter<long>("hotpath.cache.tag_invalidations", "{invalidation}", "Tag invalidations.");
         _leaseVoided = _meter.CreateCounter<long>("hotpath.cache.lease_voided", "{set}", "Factory results not cached because the key was written or deleted while the factory ran.");
+        _failSafe = _meter.CreateCounter<long>("hotpath.cache.fail_safe_activations", "{activation}", "GetOrSet calls answered with a stale value because the factory failed or was too slow.");
+        _eagerRefreshes = _meter.CreateCounter<long>("hotpath.cache.eager_refreshes", "{refresh}", "Background refreshes started before an entry expired.");
+        _backplaneSent = _meter.CreateCounter<long>("hotpath.backplane.messages_sent", "{message}", "Invalidation messages published to other instances.");
+        _backplaneReceived = _meter.CreateCounter<long>("hotpath.backplane.messages_received", "{message}", "Invalidation messages received from other instances.");
+        _backplaneLag = _meter.CreateHistogram<double>("hotpath.backplane.lag", "ms", "Time from publishing an invalidation to its arrival at another instance (clocks of both instances).");
     }
 
     public Meter Meter => _meter;
@@ -51,12 +61,36 @@ internal sealed class HotpathMetrics : IDisposable
         }
     }
 
-    public void Hit(string key)
+    public void Hit(string key, string tier = "l2")
     {
         if (_hits.Enabled)
         {
-            _hits.Add(1, new KeyValuePair<string, object?>("area", Area(key)));
+            _hits.Add(1, new KeyValuePair<string, object?>("area", Area(key)), new KeyValuePair<string, object?>("tier", tier));
         }
+    }
+
+    public void FailSafeActivated(string key)
+    {
+        if (_failSafe.Enabled)
+        {
+            _failSafe.Add(1, new KeyValuePair<string, object?>("area", Area(key)));
+        }
+    }
+
+    public void EagerRefresh(string key)
+    {
+        if (_eagerRefreshes.Enabled)
+        {
+            _eagerRefreshes.Add(1, new KeyValuePair<string, object?>("area", Area(key)));
+        }
+    }
+
+    public void BackplaneSent(string kind) => _backplaneSent.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    public void BackplaneReceived(string kind, double lagMilliseconds)
+    {
+        _backplaneReceived.Add(1, new KeyValuePair<string, object?>("kind", kind));
+        _backplaneLag.Record(lagMilliseconds);
     }
 
     public void Miss(string key)

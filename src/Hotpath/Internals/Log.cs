@@ -28,4 +28,19 @@ internal static partial class Log
 
     [LoggerMessage(12, LogLevel.Information, "Hotpath cache server answers again after {Faults} faults.")]
     public static partial void StoreRecovered(ILogger logger, long faults);
+
+    [LoggerMessage(20, LogLevel.Debug, "Hotpath backplane subscribed; the memory tier is in use.")]
+    public static partial void BackplaneSubscribed(ILogger logger);
+
+    [LoggerMessage(21, LogLevel.Warning, "Hotpath backplane subscription lost ({Reason}); the memory tier is cleared and bypassed until it is back.")]
+    public static partial void BackplaneLost(ILogger logger, string reason);
+
+    [LoggerMessage(22, LogLevel.Information, "Hotpath backplane subscription restored; the memory tier starts empty.")]
+    public static partial void BackplaneRestored(ILogger logger);
+
+    [LoggerMessage(23, LogLevel.Warning, "Hotpath served a stale value in key area '{Area}' because the factory {Reason}.")]
+    public static partial void FailSafeActivated(ILogger logger, string area, string reason, Exception? exception);
+
+    [LoggerMessage(24, LogLevel.Warning, "Hotpath background refresh in key area '{Area}' failed; the current value stays until it expires.")]
+    public static partial void BackgroundRefreshFailed(ILogger logger, string area, Exception exception);
 }
