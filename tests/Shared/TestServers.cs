@@ -70,4 +70,29 @@ internal static class TestServers
         var connection = HotpathConnection.Wrap(Multiplexer(server), options, loggerFactory.CreateLogger("test"));
         return new HotpathCache(connection, options, loggerFactory, new HotpathMetrics());
     }
+
+    /// <summary>
+    /// A separate application instance: its own connection (multiplexer), memory tier and backplane,
+    /// sharing <paramref name="prefix"/> with the other instances of a test. Dispose it to close the connection.
+    /// </summary>
+    public static Instance NewInstance(string server, string prefix, Action<HotpathOptions>? configure = null)
+    {
+        var options = new HotpathOptions { RedisUrl = Url(server), KeyPrefix = prefix, OperationTimeout = OperationTimeout };
+        configure?.Invoke(options);
+        var connection = HotpathConnection.Create(options, NullLoggerFactory.Instance);
+        return new Instance(connection, new HotpathCache(connection, options, NullLoggerFactory.Instance, new HotpathMetrics()));
+    }
+
+    internal sealed class Instance(HotpathConnection connection, HotpathCache cache) : IDisposable
+    {
+        public HotpathCache Cache { get; } = cache;
+
+        public HotpathConnection Connection { get; } = connection;
+
+        public void Dispose()
+        {
+            Cache.Dispose();
+            Connection.Dispose();
+        }
+    }
 }

@@ -21,6 +21,8 @@ internal sealed class Backplane : IDisposable
     private readonly RedisChannel _channel;
     private readonly string _instance = Guid.NewGuid().ToString("N")[..12];
     private readonly ISubscriber _subscriber;
+    private int _recovering;
+    private volatile bool _disposed;
 
     public Backplane(HotpathConnection connection, MemoryTier memory, HotpathMetrics metrics, ILogger logger, TimeProvider time)
     {
@@ -50,6 +52,7 @@ internal sealed class Backplane : IDisposable
 
     public void Dispose()
     {
+        _disposed = true;
         var multiplexer = _connection.Multiplexer!;
         multiplexer.ConnectionFailed -= OnConnectionFailed;
         multiplexer.ConnectionRestored -= OnConnectionRestored;
@@ -125,19 +128,48 @@ internal sealed class Backplane : IDisposable
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {
-        if (e.ConnectionType == ConnectionType.Subscription && _memory.IsTrusted)
+        if (e.ConnectionType != ConnectionType.Subscription)
         {
-            _memory.Distrust();
-            Log.BackplaneLost(_logger, e.FailureType.ToString());
+            return;
+        }
+
+        _memory.Distrust();
+        Log.BackplaneLost(_logger, e.FailureType.ToString());
+
+        // Connection events can arrive out of order, so trust comes back only from watching the
+        // subscription itself, never from a "restored" event alone.
+        if (Interlocked.CompareExchange(ref _recovering, 1, 0) == 0)
+        {
+            _ = WatchUntilSubscribedAsync();
         }
     }
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
-        if (e.ConnectionType == ConnectionType.Subscription)
+        if (e.ConnectionType == ConnectionType.Subscription && !_memory.IsTrusted && Interlocked.CompareExchange(ref _recovering, 1, 0) == 0)
         {
-            _memory.Trust();
-            Log.BackplaneRestored(_logger);
+            _ = WatchUntilSubscribedAsync();
+        }
+    }
+
+    private async Task WatchUntilSubscribedAsync()
+    {
+        try
+        {
+            while (!_disposed)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), _time).ConfigureAwait(false);
+                if (_subscriber.IsConnected(_channel))
+                {
+                    _memory.Trust();
+                    Log.BackplaneRestored(_logger);
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _recovering, 0);
         }
     }
 }

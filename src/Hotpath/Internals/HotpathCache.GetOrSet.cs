@@ -331,7 +331,17 @@ internal sealed partial class HotpathCache
     private async ValueTask<T> RunFactoryAsync<TState, T>(string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, EntrySettings settings, Claim<T> claim, CancellationToken cancellationToken)
     {
         var fallback = settings.FailSafe && claim.Previous.Status is ReadStatus.Stale or ReadStatus.Hit;
-        var running = factory(state, cancellationToken).AsTask();
+        Task<T> running;
+        try
+        {
+            running = factory(state, cancellationToken).AsTask();
+        }
+        catch (Exception ex)
+        {
+            // A factory that throws before its first await fails the same way as one that throws after.
+            running = Task.FromException<T>(ex);
+        }
+
         var timeout = fallback ? settings.SoftTimeout : settings.HardTimeout;
         if (timeout is { } limit && !running.IsCompleted)
         {
