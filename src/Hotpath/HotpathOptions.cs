@@ -81,6 +81,9 @@ public sealed class HotpathOptions
     /// <summary>A serializer to use instead of System.Text.Json. The default is none.</summary>
     public ICacheSerializer? Serializer { get; set; }
 
+    /// <summary>The circuit breaker and the replay of invalidations that failed while the server was down.</summary>
+    public ResilienceOptions Resilience { get; set; } = new();
+
     /// <summary>Options of the in-process memory tier (L1). On by default.</summary>
     public MemoryTierOptions L1 { get; set; } = new();
 
@@ -174,6 +177,7 @@ public sealed class HotpathOptions
         }
 
         L1.Validate();
+        Resilience.Validate();
         Embedded.Validate();
     }
 }

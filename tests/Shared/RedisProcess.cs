@@ -78,15 +78,20 @@ internal sealed class RedisProcess : IDisposable
         {
             try
             {
+                // A fresh connection answering PONG: the server is up and has loaded its data.
                 using var client = new TcpClient();
                 await client.ConnectAsync(IPAddress.Loopback, Port);
-                _admin ??= await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Port},allowAdmin=true,abortConnect=false");
-                if (_admin.IsConnected)
+                var stream = client.GetStream();
+                await stream.WriteAsync("PING\r\n"u8.ToArray());
+                var buffer = new byte[64];
+                var read = await stream.ReadAsync(buffer);
+                if (read >= 5 && System.Text.Encoding.ASCII.GetString(buffer, 0, 5) == "+PONG")
                 {
+                    _admin ??= await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Port},allowAdmin=true,abortConnect=false");
                     return;
                 }
             }
-            catch (SocketException)
+            catch (Exception ex) when (ex is SocketException or IOException)
             {
             }
 

@@ -16,12 +16,24 @@ internal sealed class FaultReporter
     private long _suppressed;
     private long _faultsSinceSuccess;
 
-    public FaultReporter(ILogger logger, TimeProvider time, TimeSpan interval)
+    private readonly CircuitBreaker? _breaker;
+    private readonly ResilienceOptions? _resilience;
+    private readonly HotpathMetrics? _metrics;
+
+    public FaultReporter(ILogger logger, TimeProvider time, TimeSpan interval, ResilienceOptions? resilience = null, HotpathMetrics? metrics = null)
     {
         _logger = logger;
         _time = time;
         _intervalTicks = (long)(interval.TotalSeconds * time.TimestampFrequency);
+        _resilience = resilience;
+        _metrics = metrics;
+        _breaker = resilience is null ? null : new CircuitBreaker(resilience, time);
     }
+
+    /// <summary>Whether a call may go to the server now (false while the circuit breaker is open).</summary>
+    public bool Allow() => _breaker?.Allow() ?? true;
+
+    public bool CircuitOpen => _breaker?.IsOpen ?? false;
 
     /// <summary>Total faults seen; read by tests and health reporting.</summary>
     public long TotalFaults;
@@ -33,6 +45,12 @@ internal sealed class FaultReporter
     {
         Interlocked.Increment(ref TotalFaults);
         Interlocked.Increment(ref _faultsSinceSuccess);
+        if (_breaker is not null && _breaker.Failed())
+        {
+            _metrics?.CircuitOpened();
+            Log.CircuitOpened(_logger, _resilience!.FailureThreshold, _resilience.BreakDuration);
+        }
+
         var now = _time.GetTimestamp();
         var last = Volatile.Read(ref _lastReportTimestamp);
         if (last != long.MinValue && now - last < _intervalTicks)
@@ -54,6 +72,7 @@ internal sealed class FaultReporter
     /// <summary>Called after a successful round trip; logs recovery once after a burst of faults.</summary>
     public void Succeeded()
     {
+        _breaker?.Succeeded();
         if (Volatile.Read(ref _faultsSinceSuccess) == 0)
         {
             return;

@@ -11,7 +11,7 @@ internal sealed partial class HotpathCache
     {
         ValidateKey(key);
         cancellationToken.ThrowIfCancellationRequested();
-        if (_db is null)
+        if (_db is null || !CanRead)
         {
             _metrics.Miss(key);
             return null;
@@ -57,7 +57,7 @@ internal sealed partial class HotpathCache
         ValidateTags(tags);
         var expiry = ResolveTtl(ttl);
         cancellationToken.ThrowIfCancellationRequested();
-        if (_db is null)
+        if (_db is null || !_faults.Allow())
         {
             return;
         }

@@ -239,8 +239,9 @@ internal sealed partial class HotpathCache
     /// <summary>The miss path of one process: claim the key, run the factory, store if still claimed.</summary>
     private async ValueTask<T> ComputeAsync<TState, T>(string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, EntrySettings settings, ClaimMode mode, CancellationToken cancellationToken)
     {
-        if (_db is null)
+        if (_db is null || !CanRead)
         {
+            // No server, or one that cannot be trusted yet: compute and store nothing.
             return await RunFactoryAsync(key, state, factory, settings, new Claim<T>(), cancellationToken).ConfigureAwait(false);
         }
 
@@ -413,7 +414,7 @@ internal sealed partial class HotpathCache
 
     private async ValueTask StoreIfLeasedAsync<T>(string key, T value, EntrySettings settings, Claim<T> claim, TimeSpan logicalTtl)
     {
-        if (!claim.Leased || _db is null)
+        if (!claim.Leased || _db is null || !_faults.Allow())
         {
             return;
         }

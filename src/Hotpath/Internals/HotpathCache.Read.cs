@@ -85,6 +85,12 @@ internal sealed partial class HotpathCache
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ReadResult<T>> ReadEntryAsync<T>(string key, CancellationToken cancellationToken)
     {
+        if (!CanRead)
+        {
+            _metrics.Miss(key);
+            return ReadResult<T>.Miss;
+        }
+
         var snapshot = _memory?.Snapshot(key) ?? default;
         Lease<byte>? lease;
         try

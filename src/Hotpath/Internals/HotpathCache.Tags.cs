@@ -20,9 +20,16 @@ internal sealed partial class HotpathCache
             return;
         }
 
+        var escaped = CacheKey.Escape(tag);
+        if (!_faults.Allow())
+        {
+            _memory?.InvalidateTag(escaped);
+            Skipped(InvalidationKind.Tag, escaped);
+            return;
+        }
+
         try
         {
-            var escaped = CacheKey.Escape(tag);
             _memory?.InvalidateTag(escaped);
             await WithCancellation(_db.StringIncrementAsync(TagKeyPrefix + escaped), cancellationToken).ConfigureAwait(false);
             _faults.Succeeded();
@@ -32,6 +39,7 @@ internal sealed partial class HotpathCache
         }
         catch (Exception ex) when (FaultReporter.IsStoreFault(ex))
         {
+            _replay?.Enqueue(InvalidationKind.Tag, escaped);
             _faults.Report("invalidate tag", ex);
             if (_options.ThrowOnWriteErrors)
             {

@@ -44,6 +44,12 @@ internal sealed partial class HotpathCache
 
     private async ValueTask WriteAsync<T>(string key, T value, EntrySettings settings, CancellationToken cancellationToken)
     {
+        if (!_faults.Allow())
+        {
+            Skipped(InvalidationKind.Key, key);
+            return;
+        }
+
         try
         {
             var tagVersions = settings.Tags is not null ? await GetTagVersionsAsync(settings.Tags, cancellationToken).ConfigureAwait(false) : null;
@@ -67,6 +73,7 @@ internal sealed partial class HotpathCache
         {
             // The server may or may not hold the new value; the old one must not survive anywhere.
             _memory?.Evict(key);
+            _replay?.Enqueue(InvalidationKind.Key, key);
             _faults.Report("set", ex);
             _metrics.Error(key, "set");
             if (_options.ThrowOnWriteErrors)
@@ -93,6 +100,12 @@ internal sealed partial class HotpathCache
     private async ValueTask<bool> DeleteOneAsync(string key, CancellationToken cancellationToken)
     {
         _memory?.Evict(key);
+        if (!_faults.Allow())
+        {
+            Skipped(InvalidationKind.Key, key);
+            return false;
+        }
+
         try
         {
             var deleted = await WithCancellation(_db!.KeyDeleteAsync(key), cancellationToken).ConfigureAwait(false);
@@ -103,6 +116,7 @@ internal sealed partial class HotpathCache
         }
         catch (Exception ex) when (FaultReporter.IsStoreFault(ex))
         {
+            _replay?.Enqueue(InvalidationKind.Key, key);
             _faults.Report("delete", ex);
             _metrics.Error(key, "delete");
             if (_options.ThrowOnWriteErrors)
@@ -119,6 +133,16 @@ internal sealed partial class HotpathCache
         foreach (var key in keys)
         {
             _memory?.Evict(key);
+        }
+
+        if (!_faults.Allow())
+        {
+            foreach (var key in keys)
+            {
+                Skipped(InvalidationKind.Key, key);
+            }
+
+            return 0;
         }
 
         try
@@ -140,6 +164,11 @@ internal sealed partial class HotpathCache
         }
         catch (Exception ex) when (FaultReporter.IsStoreFault(ex))
         {
+            foreach (var key in keys)
+            {
+                _replay?.Enqueue(InvalidationKind.Key, key);
+            }
+
             _faults.Report("delete", ex);
             _metrics.Error(keys[0], "delete");
             if (_options.ThrowOnWriteErrors)
@@ -148,6 +177,19 @@ internal sealed partial class HotpathCache
             }
 
             return 0;
+        }
+    }
+
+    /// <summary>
+    /// A write or invalidation skipped because the circuit breaker is open: it is queued for replay,
+    /// and surfaces as an error only when the application asked for write errors.
+    /// </summary>
+    private void Skipped(InvalidationKind kind, string payload)
+    {
+        _replay?.Enqueue(kind, payload);
+        if (_options.ThrowOnWriteErrors)
+        {
+            throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, "The cache server is failing; the circuit breaker is open.");
         }
     }
 
@@ -192,5 +234,8 @@ internal enum InvalidationKind : byte
 {
     Key,
     Tag,
+    Pattern,
+
+    /// <summary>Everything under the prefix (after an overflow of the replay queue).</summary>
     Clear,
 }

@@ -22,6 +22,7 @@ internal sealed partial class HotpathCache : ICache, IDisposable
     private readonly TimeProvider _time;
     private readonly MemoryTier? _memory;
     private readonly Backplane? _backplane;
+    private readonly InvalidationReplay? _replay;
 
     public HotpathCache(HotpathConnection connection, HotpathOptions options, ILoggerFactory loggerFactory, HotpathMetrics metrics, TimeProvider? time = null)
     {
@@ -33,8 +34,13 @@ internal sealed partial class HotpathCache : ICache, IDisposable
             ?? (options.JsonSerializerOptions is { } json ? new SystemTextJsonCacheSerializer(json) : new SystemTextJsonCacheSerializer());
         _logger = loggerFactory.CreateLogger("Hotpath.Cache");
         _time = time ?? TimeProvider.System;
-        _faults = new FaultReporter(_logger, _time, options.FaultLogInterval);
         _metrics = metrics;
+        _faults = new FaultReporter(_logger, _time, options.FaultLogInterval, options.Resilience, metrics);
+        if (_db is not null)
+        {
+            _replay = new InvalidationReplay(options.Resilience, ReplayAsync, _logger, metrics, _time);
+        }
+
         if (_db is not null && options.L1.Enabled)
         {
             _memory = new MemoryTier(options.L1, _time);
@@ -50,13 +56,21 @@ internal sealed partial class HotpathCache : ICache, IDisposable
 
     internal Backplane? Backplane => _backplane;
 
+    internal InvalidationReplay? Replay => _replay;
+
+    /// <summary>
+    /// Whether reads may trust the server now: not while the circuit breaker is open, and not while
+    /// invalidations that failed are waiting to be replayed (the server may still hold what they remove).
+    /// </summary>
+    private bool CanRead => !(_replay?.IsPending ?? false) && _faults.Allow();
+
     public void Dispose() => _backplane?.Dispose();
 
     public async ValueTask<bool> ExistsAsync(string key, CancellationToken cancellationToken = default)
     {
         ValidateKey(key);
         cancellationToken.ThrowIfCancellationRequested();
-        if (_db is null)
+        if (_db is null || !CanRead)
         {
             return false;
         }
@@ -84,7 +98,7 @@ internal sealed partial class HotpathCache : ICache, IDisposable
         ValidateKey(key);
         var expiry = ResolveTtl(ttl);
         cancellationToken.ThrowIfCancellationRequested();
-        if (_db is null)
+        if (_db is null || !_faults.Allow())
         {
             return false;
         }
@@ -106,7 +120,7 @@ internal sealed partial class HotpathCache : ICache, IDisposable
     {
         ValidateKey(key);
         cancellationToken.ThrowIfCancellationRequested();
-        if (_db is null)
+        if (_db is null || !CanRead)
         {
             return null;
         }

@@ -26,6 +26,10 @@ internal sealed class HotpathMetrics : IDisposable
     private readonly Counter<long> _backplaneSent;
     private readonly Counter<long> _backplaneReceived;
     private readonly Histogram<double> _backplaneLag;
+    private readonly Counter<long> _queued;
+    private readonly Counter<long> _replayed;
+    private readonly Counter<long> _overflows;
+    private readonly Counter<long> _circuitOpened;
     private readonly ConcurrentDictionary<string, string> _areas = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _areaLookup;
 
@@ -44,6 +48,10 @@ internal sealed class HotpathMetrics : IDisposable
         _eagerRefreshes = _meter.CreateCounter<long>("hotpath.cache.eager_refreshes", "{refresh}", "Background refreshes started before an entry expired.");
         _backplaneSent = _meter.CreateCounter<long>("hotpath.backplane.messages_sent", "{message}", "Invalidation messages published to other instances.");
         _backplaneReceived = _meter.CreateCounter<long>("hotpath.backplane.messages_received", "{message}", "Invalidation messages received from other instances.");
+        _queued = _meter.CreateCounter<long>("hotpath.cache.invalidations_queued", "{invalidation}", "Invalidations that failed and were queued for replay.");
+        _replayed = _meter.CreateCounter<long>("hotpath.cache.invalidations_replayed", "{invalidation}", "Queued invalidations replayed after the server answered again.");
+        _overflows = _meter.CreateCounter<long>("hotpath.cache.invalidation_queue_overflows", "{overflow}", "Times the invalidation queue overflowed and fell back to clearing the whole prefix.");
+        _circuitOpened = _meter.CreateCounter<long>("hotpath.cache.circuit_opened", "{open}", "Times the circuit breaker opened after repeated faults.");
         _backplaneLag = _meter.CreateHistogram<double>("hotpath.backplane.lag", "ms", "Time from publishing an invalidation to its arrival at another instance (clocks of both instances).");
     }
 
@@ -84,6 +92,14 @@ internal sealed class HotpathMetrics : IDisposable
             _eagerRefreshes.Add(1, new KeyValuePair<string, object?>("area", Area(key)));
         }
     }
+
+    public void InvalidationQueued() => _queued.Add(1);
+
+    public void InvalidationReplayed() => _replayed.Add(1);
+
+    public void InvalidationQueueOverflowed() => _overflows.Add(1);
+
+    public void CircuitOpened() => _circuitOpened.Add(1);
 
     public void BackplaneSent(string kind) => _backplaneSent.Add(1, new KeyValuePair<string, object?>("kind", kind));
 
