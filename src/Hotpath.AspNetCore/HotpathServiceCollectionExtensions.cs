@@ -1,5 +1,6 @@
 using Hotpath;
 using Hotpath.AspNetCore;
+using Hotpath.AspNetCore.HealthChecks;
 using Hotpath.AspNetCore.Internals;
 using Hotpath.Internals;
 using Microsoft.Extensions.Configuration;
@@ -18,7 +19,7 @@ public static class HotpathServiceCollectionExtensions
     /// variable) overrides <see cref="HotpathOptions.RedisUrl"/>; <paramref name="configure"/> runs last.
     /// With no <c>REDIS_URL</c> an embedded Garnet server starts with the host (Hotpath.Embedded must
     /// be referenced). An invalid setting fails at start-up with a <see cref="HotpathConfigurationException"/>
-    /// naming it.
+    /// naming it. Also registers a health check named <c>hotpath</c> (tag <c>ready</c>) that PINGs the server.
     /// </summary>
     /// <param name="services">The application's services.</param>
     /// <param name="configuration">The configuration to bind from; <see langword="null"/> to use only <paramref name="configure"/>.</param>
@@ -27,6 +28,7 @@ public static class HotpathServiceCollectionExtensions
     public static HotpathBuilder AddHotpath(this IServiceCollection services, IConfiguration? configuration = null, Action<HotpathOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
+        var first = !services.Any(static d => d.ServiceType == typeof(HotpathConnection));
         var options = services.AddOptions<HotpathOptions>();
         if (configuration is not null)
         {
@@ -60,7 +62,12 @@ public static class HotpathServiceCollectionExtensions
             sp.GetRequiredService<HotpathMetrics>(),
             sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<ICache>(static sp => sp.GetRequiredService<HotpathCache>());
-        services.AddHostedService<HotpathStartup>();
+        if (first)
+        {
+            services.AddHostedService<HotpathStartup>();
+            services.AddHealthChecks().AddCheck<HotpathHealthCheck>(HotpathHealthCheck.Name, tags: [HotpathHealthCheck.ReadyTag]);
+        }
+
         return new HotpathBuilder(services);
     }
 }

@@ -139,6 +139,9 @@ public sealed class RedisConnectionSettings
             Password = Password,
             Ssl = UseTls,
             ClientName = "hotpath",
+
+            // Exception texts would otherwise name the command's key, and keys can carry user input.
+            IncludeDetailInExceptions = false,
         };
         if (Mode != RedisServerMode.Cluster)
         {

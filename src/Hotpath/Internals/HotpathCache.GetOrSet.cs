@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using StackExchange.Redis;
@@ -331,6 +332,8 @@ internal sealed partial class HotpathCache
     /// <summary>Runs the factory with the entry's timeouts and fail-safe, then stores its result if the key is still ours.</summary>
     private async ValueTask<T> RunFactoryAsync<TState, T>(string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, EntrySettings settings, Claim<T> claim, CancellationToken cancellationToken)
     {
+        using var activity = HotpathActivities.Source.HasListeners() ? HotpathActivities.Start("hotpath.factory", _metrics.Area(key), ActivityKind.Internal) : null;
+        activity?.SetTag("hotpath.leased", claim.Leased);
         var fallback = settings.FailSafe && claim.Previous.Status is ReadStatus.Stale or ReadStatus.Hit;
         Task<T> running;
         try

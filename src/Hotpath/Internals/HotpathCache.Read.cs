@@ -92,11 +92,14 @@ internal sealed partial class HotpathCache
         }
 
         var snapshot = _memory?.Snapshot(key) ?? default;
+        var started = _metrics.StartTiming();
+        using var activity = HotpathActivities.Source.HasListeners() ? HotpathActivities.Start("hotpath.get", _metrics.Area(key)) : null;
         Lease<byte>? lease;
         try
         {
             lease = await WithCancellation(_db!.StringGetLeaseAsync(key), cancellationToken).ConfigureAwait(false);
             _faults.Succeeded();
+            _metrics.RecordDuration(started, key, "get");
         }
         catch (Exception ex) when (FaultReporter.IsStoreFault(ex))
         {
@@ -108,6 +111,7 @@ internal sealed partial class HotpathCache
         using (lease)
         {
             var read = await DecodeAsync<T>(key, lease?.Memory ?? default, lease is not null, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("hotpath.hit", read.Status == ReadStatus.Hit);
             if (read.Status == ReadStatus.Hit)
             {
                 _metrics.Hit(key);

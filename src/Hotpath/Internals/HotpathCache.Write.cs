@@ -50,6 +50,7 @@ internal sealed partial class HotpathCache
             return;
         }
 
+        var started = _metrics.StartTiming();
         try
         {
             var tagVersions = settings.Tags is not null ? await GetTagVersionsAsync(settings.Tags, cancellationToken).ConfigureAwait(false) : null;
@@ -57,6 +58,7 @@ internal sealed partial class HotpathCache
             var bytes = Encode(value, tagVersions, now, settings.Ttl, settings);
             await WithCancellation(_db!.StringSetAsync(key, bytes, settings.PhysicalTtl), cancellationToken).ConfigureAwait(false);
             _faults.Succeeded();
+            _metrics.RecordDuration(started, key, "set");
             if (_memory is not null && settings.UseMemory)
             {
                 var tags = tagVersions is null ? null : TagNames(tagVersions);
@@ -106,10 +108,12 @@ internal sealed partial class HotpathCache
             return false;
         }
 
+        var started = _metrics.StartTiming();
         try
         {
             var deleted = await WithCancellation(_db!.KeyDeleteAsync(key), cancellationToken).ConfigureAwait(false);
             _faults.Succeeded();
+            _metrics.RecordDuration(started, key, "delete");
             _memory?.Evict(key);
             await AnnounceAsync(InvalidationKind.Key, key).ConfigureAwait(false);
             return deleted;

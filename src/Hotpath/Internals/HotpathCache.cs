@@ -54,6 +54,8 @@ internal sealed partial class HotpathCache : ICache, IDisposable
 
     internal MemoryTier? Memory => _memory;
 
+    internal HotpathMetrics Metrics => _metrics;
+
     internal Backplane? Backplane => _backplane;
 
     internal InvalidationReplay? Replay => _replay;

@@ -30,6 +30,7 @@ internal sealed class HotpathMetrics : IDisposable
     private readonly Counter<long> _replayed;
     private readonly Counter<long> _overflows;
     private readonly Counter<long> _circuitOpened;
+    private readonly Histogram<double> _duration;
     private readonly ConcurrentDictionary<string, string> _areas = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _areaLookup;
 
@@ -52,6 +53,7 @@ internal sealed class HotpathMetrics : IDisposable
         _replayed = _meter.CreateCounter<long>("hotpath.cache.invalidations_replayed", "{invalidation}", "Queued invalidations replayed after the server answered again.");
         _overflows = _meter.CreateCounter<long>("hotpath.cache.invalidation_queue_overflows", "{overflow}", "Times the invalidation queue overflowed and fell back to clearing the whole prefix.");
         _circuitOpened = _meter.CreateCounter<long>("hotpath.cache.circuit_opened", "{open}", "Times the circuit breaker opened after repeated faults.");
+        _duration = _meter.CreateHistogram<double>("hotpath.cache.operation.duration", "s", "Duration of cache operations that reached the server, by operation and key area.");
         _backplaneLag = _meter.CreateHistogram<double>("hotpath.backplane.lag", "ms", "Time from publishing an invalidation to its arrival at another instance (clocks of both instances).");
     }
 
@@ -90,6 +92,18 @@ internal sealed class HotpathMetrics : IDisposable
         if (_eagerRefreshes.Enabled)
         {
             _eagerRefreshes.Add(1, new KeyValuePair<string, object?>("area", Area(key)));
+        }
+    }
+
+    /// <summary>A timestamp to pass to <see cref="RecordDuration"/>, or 0 when nobody listens (then nothing is measured).</summary>
+    public long StartTiming() => _duration.Enabled ? Stopwatch.GetTimestamp() : 0;
+
+    public void RecordDuration(long started, string key, string operation)
+    {
+        if (started != 0 && _duration.Enabled)
+        {
+            var tags = new TagList { { "area", Area(key) }, { "operation", operation } };
+            _duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
         }
     }
 
