@@ -42,6 +42,11 @@ internal sealed class ApiFactory : WebApplicationFactory<Program>
         builder.UseSetting("Hotpath:KeyPrefix", KeyPrefix);
         builder.UseSetting("DATABASE_URL", _database.DatabaseUrl);
         builder.UseSetting("Database:SqlitePath", _database.SqlitePath ?? string.Empty);
+
+        // The test machine may be busy: a slow reply must not turn into a miss (or a lost session)
+        // that a test would read as a bug. An unreachable server still fails fast.
+        builder.UseSetting("Hotpath:OperationTimeout", "00:00:05");
+        builder.UseSetting("Hotpath:ConnectTimeout", "00:00:10");
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
