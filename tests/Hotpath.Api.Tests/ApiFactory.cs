@@ -1,6 +1,7 @@
 using Hotpath.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace Hotpath.Api.Tests;
 
@@ -24,6 +25,9 @@ internal sealed class ApiFactory : WebApplicationFactory<Program>
         KeyPrefix = TestServers.UniquePrefix("api");
     }
 
+    /// <summary>Everything the app logged, kept for assertions instead of written to the console.</summary>
+    public CapturingLoggerProvider Logs { get; } = new();
+
     /// <summary>Every key the app writes starts with this.</summary>
     public string KeyPrefix { get; }
 
@@ -38,6 +42,11 @@ internal sealed class ApiFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment(_environment);
+        builder.ConfigureLogging(logging =>
+        {
+            logging.ClearProviders();
+            logging.AddProvider(Logs);
+        });
         builder.UseSetting("REDIS_URL", _redisUrl);
         builder.UseSetting("Hotpath:KeyPrefix", KeyPrefix);
         builder.UseSetting("DATABASE_URL", _database.DatabaseUrl);

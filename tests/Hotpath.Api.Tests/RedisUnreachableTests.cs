@@ -32,6 +32,8 @@ public sealed class RedisUnreachableTests
 
         using var login = await client.PostAsJsonAsync("/api/auth/login", new { email = ApiClient.Alice, password = ApiClient.DemoPassword });
         await login.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
+        Assert.Contains(app.Logs.Records, r => r.EventId.Id == 1012);
+        Assert.DoesNotContain(ApiClient.DemoPassword, app.Logs.AllText, StringComparison.Ordinal);
         using var health = await client.GetAsync("/healthz");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
     }

@@ -39,6 +39,10 @@ public sealed class SessionTests(ApiFixture fixture) : IClassFixture<ApiFixture>
         var keys = await AppKeysAsync(server, app.KeyPrefix);
         Assert.DoesNotContain(keys, k => k.Contains(login.Token, StringComparison.Ordinal));
         Assert.DoesNotContain(login.Token, (string?)await db.StringGetAsync(key) ?? string.Empty, StringComparison.Ordinal);
+        (await client.SendAsync(HttpMethod.Get, "/api/me", login.Token)).Dispose();
+        Assert.DoesNotContain(login.Token, app.Logs.AllText, StringComparison.Ordinal);
+        Assert.DoesNotContain(ApiClient.DemoPassword, app.Logs.AllText, StringComparison.Ordinal);
+        Assert.Contains(app.Logs.Records, r => r.EventId.Id == 1010);
     }
 
     [Theory]
