@@ -1,0 +1,40 @@
+using Hotpath.Api.Stats;
+
+namespace Hotpath.Api.Caching;
+
+/// <summary>
+/// Cache-aside for the endpoints, with an honest <c>X-Cache</c> header: <c>HIT</c> only when the value
+/// was read from the cache by this request.
+/// </summary>
+/// <remarks>
+/// A plain <see cref="ICache.GetAsync{T}"/> decides the header. On a miss the value comes from
+/// <see cref="ICache.GetOrSetAsync{TState, T}"/>, which shares one database query between concurrent
+/// misses and keeps a result read before a concurrent write out of the cache. A flag set in the
+/// factory would not be honest: a request that joined another's factory run got its value from the
+/// database without running a factory of its own. The price is one more round trip on a miss.
+/// </remarks>
+internal sealed class CachedReader(ICache cache, AppStats stats)
+{
+    /// <summary>Returns the cached value or loads, caches and returns it; sets <c>X-Cache</c> and counts the hit or miss.</summary>
+    public async ValueTask<CachedValue<T>> GetAsync<TState, T>(
+        HttpContext http,
+        string key,
+        TState state,
+        Func<TState, CancellationToken, ValueTask<T>> load,
+        CacheEntryOptions options,
+        CancellationToken cancellationToken)
+    {
+        var cached = await cache.GetAsync<T>(key, cancellationToken);
+        if (cached.Found)
+        {
+            stats.CacheHit();
+            http.Response.Headers[CacheHeader.Name] = CacheHeader.Hit;
+            return new CachedValue<T>(cached.Value, FromCache: true);
+        }
+
+        stats.CacheMiss();
+        http.Response.Headers[CacheHeader.Name] = CacheHeader.Miss;
+        var value = await cache.GetOrSetAsync(key, state, load, options, cancellationToken);
+        return new CachedValue<T>(value, FromCache: false);
+    }
+}

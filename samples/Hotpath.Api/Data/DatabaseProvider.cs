@@ -1,0 +1,8 @@
+namespace Hotpath.Api.Data;
+
+/// <summary>The database engines the sample runs on.</summary>
+internal enum DatabaseProvider
+{
+    Sqlite,
+    PostgreSql,
+}
