@@ -8,4 +8,7 @@ internal sealed class RateLimitPolicyInfo(string name, long limit, TimeSpan wind
     public long Limit { get; } = limit;
 
     public TimeSpan Window { get; } = window;
+
+    /// <summary>The quoted policy name of the response headers, computed once by the HTTP integration.</summary>
+    public string? HeaderPrefix { get; set; }
 }
