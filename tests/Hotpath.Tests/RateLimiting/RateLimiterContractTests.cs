@@ -13,49 +13,6 @@ public sealed class RateLimiterContractTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task ExactlyTheLimitIsAdmittedAmongTenThousandConcurrentAttemptsFromFourConnections(string server, string algorithm)
-    {
-        const int Limit = 100;
-        const int Attempts = 10_000;
-        var prefix = TestServers.UniquePrefix(nameof(ExactlyTheLimitIsAdmittedAmongTenThousandConcurrentAttemptsFromFourConnections));
-        var multiplexers = new List<ConnectionMultiplexer>();
-        try
-        {
-            var limiters = new List<RateLimiter>();
-            for (var i = 0; i < 4; i++)
-            {
-                var multiplexer = await ConnectionMultiplexer.ConnectAsync(RedisConnectionSettings.Parse(TestServers.Url(server)).ToConfigurationOptions(new HotpathOptions { OperationTimeout = TimeSpan.FromSeconds(30) }));
-                multiplexers.Add(multiplexer);
-                limiters.Add(RateLimiterKit.Create(RateLimiterKit.Factory(server, prefix, multiplexer), algorithm, "shared", Limit, TimeSpan.FromHours(1)));
-            }
-
-            using var start = new ManualResetEventSlim();
-            var attempts = Enumerable.Range(0, Attempts)
-                .Select(i => Task.Run(async () =>
-                {
-                    start.Wait();
-                    using var lease = await limiters[i % limiters.Count].AcquireAsync(1);
-                    var decision = lease.Decision();
-                    Assert.False(decision.IsLocal);
-                    return lease.IsAcquired;
-                }))
-                .ToArray();
-            start.Set();
-            var results = await Task.WhenAll(attempts);
-
-            Assert.Equal(Limit, results.Count(admitted => admitted));
-        }
-        finally
-        {
-            foreach (var multiplexer in multiplexers)
-            {
-                await multiplexer.DisposeAsync();
-            }
-        }
-    }
-
-    [Theory]
-    [MemberData(nameof(Cases))]
     public async Task DecisionsCountDownTheQuotaAndARejectionSaysWhenToRetry(string server, string algorithm)
     {
         var factory = RateLimiterKit.Factory(server, TestServers.UniquePrefix(nameof(DecisionsCountDownTheQuotaAndARejectionSaysWhenToRetry)));
