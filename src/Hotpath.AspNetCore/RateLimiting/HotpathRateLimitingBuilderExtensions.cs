@@ -22,7 +22,7 @@ public static class HotpathRateLimitingBuilderExtensions
     /// Hotpath limiter is a 429 (or 503 when the server is unreachable and the policy fails closed) before
     /// your own <c>OnRejected</c> runs, and has responses carry the <c>RateLimit-Policy</c>, <c>RateLimit</c>
     /// and <c>Retry-After</c> headers. Options bind from <c>Hotpath:RateLimiting</c>; <paramref name="configure"/>
-    /// runs last. Invalid options fail when the factory is first resolved, naming the setting.
+    /// runs last. Invalid options fail start-up, naming the setting.
     /// </summary>
     /// <param name="builder">The builder <c>AddHotpath</c> returned.</param>
     /// <param name="configure">Adjusts the options after binding.</param>
@@ -66,6 +66,7 @@ public static class HotpathRateLimitingBuilderExtensions
             return factory;
         });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<RateLimiterOptions>, RateLimiterOptionsSetup>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, RateLimitingStartup>());
         return builder;
     }
 }

@@ -36,7 +36,7 @@ internal static class RateLimitingHost
             o.RedisUrl = redisUrl;
             o.KeyPrefix = keyPrefix;
             o.ConnectTimeout = TimeSpan.FromMilliseconds(300);
-            o.OperationTimeout = TimeSpan.FromSeconds(2);
+            o.OperationTimeout = TimeSpan.FromSeconds(10);
         }).AddRateLimiting(rateLimiting);
         builder.Services.AddRateLimiter(limiter);
         var app = builder.Build();

@@ -13,6 +13,11 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Hotpath.AspNetCore.Tests.RateLimiting;
 
+/// <summary>Runs alone: its hosts would otherwise slow the other suites' servers past their timeouts on a busy machine.</summary>
+[CollectionDefinition(nameof(RateLimitingHttpTests), DisableParallelization = true)]
+public sealed class RateLimitingHttpCollection;
+
+[Collection(nameof(RateLimitingHttpTests))]
 public sealed class RateLimitingHttpTests
 {
     public static TheoryData<string> Servers => TestServers.Names;
@@ -265,5 +270,15 @@ public sealed class RateLimitingHttpTests
         Assert.NotNull(refusedForAccount.Header("Retry-After"));
         Assert.Equal("\"login-ip\";q=4;w=60, \"login\";q=2;w=60", refusedForAccount.Header("RateLimit-Policy"));
         perAccount!.Dispose();
+    }
+
+    [Fact]
+    public async Task AnInvalidTrustedProxyFailsStartUpNamingTheSetting()
+    {
+        var ex = await Assert.ThrowsAsync<HotpathConfigurationException>(() => RateLimitingHost.StartAsync("none", "",
+            o => o.AddHotpathFixedWindowLimiter("p", l => l.PermitLimit = 1),
+            rateLimiting: o => o.TrustedProxies.Add("proxy.internal")));
+
+        Assert.Contains("Hotpath:RateLimiting:TrustedProxies", ex.Message);
     }
 }
