@@ -9,8 +9,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Hotpath.Embedded;
 
 /// <summary>
-/// Starts Garnet in the process on a loopback port, memory only, with Lua on (each script run as a
-/// transaction, so scripts are atomic as on Redis) and reads copied to the tail of its log (so entries that are read stay resident when the memory budget evicts in write order).
+/// Starts Garnet in the process on a loopback port, memory only, with Lua on (each script atomic: it
+/// locks its keys) and reads copied to the tail of its log (so entries that are read stay resident when
+/// the memory budget evicts in write order).
 /// Found by name by the cache when <c>REDIS_URL</c> is unset.
 /// </summary>
 internal sealed class GarnetServerFactory : IEmbeddedServerFactory
@@ -36,6 +37,8 @@ internal sealed class GarnetServerFactory : IEmbeddedServerFactory
                 "--memory", options.MemorySize,
                 "--index", options.IndexSize,
                 "--lua",
+                // Without it Garnet runs scripts without locking their keys, so two sessions' scripts
+                // interleave: rate limits overshoot and the cache's lease scripts race.
                 "--lua-transaction-mode", "true",
                 "--copy-reads-to-tail", "true",
             ];

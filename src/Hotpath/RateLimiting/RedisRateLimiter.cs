@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Threading.RateLimiting;
+using Hotpath.Internals;
+using StackExchange.Redis;
+
+namespace Hotpath.RateLimiting;
+
+/// <summary>
+/// One partition of a policy, held on the server: each <c>AcquireAsync</c> is one script run. When the
+/// server cannot be reached it fails open (an in-process limiter of the same shape decides) or closed;
+/// with the cache disabled the in-process limiter always decides.
+/// </summary>
+internal sealed class RedisRateLimiter : RateLimiter
+{
+    private readonly HotpathRateLimiterFactory _factory;
+    private readonly RateLimitAlgorithm _algorithm;
+    private readonly RedisKey[] _keys;
+    private RateLimiter? _local;
+    private long _lastUsed = Stopwatch.GetTimestamp();
+    private long _available;
+    private long _successful;
+    private long _failed;
+    private int _disposed;
+
+    public RedisRateLimiter(HotpathRateLimiterFactory factory, RateLimitAlgorithm algorithm, string key)
+    {
+        _factory = factory;
+        _algorithm = algorithm;
+        _keys = [key];
+        _available = algorithm.Policy.Limit;
+    }
+
+    internal string Key => _keys[0].ToString();
+
+    public override TimeSpan? IdleDuration => Stopwatch.GetElapsedTime(Volatile.Read(ref _lastUsed));
+
+    public override RateLimiterStatistics? GetStatistics() => new()
+    {
+        CurrentAvailablePermits = Volatile.Read(ref _available),
+        CurrentQueuedCount = 0,
+        TotalSuccessfulLeases = Volatile.Read(ref _successful),
+        TotalFailedLeases = Volatile.Read(ref _failed),
+    };
+
+    protected override RateLimitLease AttemptAcquireCore(int permitCount)
+    {
+        Validate(permitCount);
+        return _factory.Database is null ? DecideLocally(permitCount, unavailable: false) : UndecidedLease.Instance;
+    }
+
+    protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
+    {
+        Validate(permitCount);
+        cancellationToken.ThrowIfCancellationRequested();
+        var db = _factory.Database;
+        return db is null
+            ? new ValueTask<RateLimitLease>(DecideLocally(permitCount, unavailable: false))
+            : DecideOnServerAsync(db, permitCount);
+    }
+
+    private async ValueTask<RateLimitLease> DecideOnServerAsync(IDatabase db, int permitCount)
+    {
+        RedisResult result;
+        try
+        {
+            // The round trip is bounded by the connection's operation timeout; the caller's token is
+            // checked before it, not during it, so a decision never costs a cancellation registration.
+            result = await db.ScriptEvaluateAsync(_algorithm.Script, _keys, _algorithm.ArgumentsFor(permitCount)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (FaultReporter.IsStoreFault(ex))
+        {
+            _factory.Faulted(_algorithm, ex);
+            return DecideLocally(permitCount, unavailable: true);
+        }
+
+        _factory.Succeeded();
+        var values = (RedisResult[])result!;
+        var admitted = (long)values[0] == 1;
+        var remaining = (long)values[1];
+        var decision = new HotpathRateLimitDecision(
+            _algorithm.Policy,
+            admitted,
+            remaining,
+            TimeSpan.FromMilliseconds((long)values[2]),
+            admitted ? TimeSpan.Zero : TimeSpan.FromMilliseconds((long)values[3]),
+            isLocal: false,
+            isUnavailable: false);
+        return Complete(decision, remaining);
+    }
+
+    /// <summary>Decides in process: with the cache disabled, or when the server could not be reached (<paramref name="unavailable"/>).</summary>
+    private HotpathRateLimitLease DecideLocally(int permitCount, bool unavailable)
+    {
+        if (unavailable && _algorithm.FailureMode == RateLimiterFailureMode.FailClosed)
+        {
+            var refused = new HotpathRateLimitDecision(_algorithm.Policy, false, 0, _algorithm.LocalReset, _factory.UnavailableRetryAfter, isLocal: false, isUnavailable: true);
+            return Complete(refused, Volatile.Read(ref _available));
+        }
+
+        var local = LocalLimiter();
+        long remaining;
+        bool admitted;
+        TimeSpan retryAfter = TimeSpan.Zero;
+        using (var lease = local.AttemptAcquire(permitCount))
+        {
+            admitted = lease.IsAcquired;
+            remaining = local.GetStatistics()?.CurrentAvailablePermits ?? 0;
+            if (!admitted)
+            {
+                retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) && after > TimeSpan.Zero ? after : _algorithm.LocalReset;
+            }
+        }
+
+        var decision = new HotpathRateLimitDecision(_algorithm.Policy, admitted, remaining, _algorithm.LocalReset, retryAfter, isLocal: true, isUnavailable: false);
+        return Complete(decision, remaining);
+    }
+
+    private HotpathRateLimitLease Complete(HotpathRateLimitDecision decision, long remaining)
+    {
+        Volatile.Write(ref _lastUsed, Stopwatch.GetTimestamp());
+        Volatile.Write(ref _available, remaining);
+        Interlocked.Increment(ref decision.IsAcquired ? ref _successful : ref _failed);
+        _factory.Decided(decision);
+        return new HotpathRateLimitLease(decision);
+    }
+
+    private RateLimiter LocalLimiter()
+    {
+        var local = Volatile.Read(ref _local);
+        if (local is not null)
+        {
+            return local;
+        }
+
+        var created = _algorithm.CreateLocalLimiter();
+        local = Interlocked.CompareExchange(ref _local, created, null);
+        if (local is not null)
+        {
+            created.Dispose();
+            return local;
+        }
+
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            // Disposed meanwhile: the new limiter would never be disposed otherwise.
+            created.Dispose();
+        }
+
+        return created;
+    }
+
+    private void Validate(int permitCount)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (permitCount < 0 || permitCount > _algorithm.MaxPermits)
+        {
+            throw new ArgumentOutOfRangeException(nameof(permitCount), permitCount, $"{permitCount} permit(s) is outside 0..{_algorithm.MaxPermits}, the limit of policy '{_algorithm.Policy.Name}'.");
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0 && disposing)
+        {
+            Interlocked.Exchange(ref _local, null)?.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    protected override ValueTask DisposeAsyncCore()
+    {
+        Dispose(true);
+        return ValueTask.CompletedTask;
+    }
+}
