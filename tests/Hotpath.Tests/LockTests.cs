@@ -218,6 +218,39 @@ public sealed class LockTests
 
     [Theory]
     [MemberData(nameof(Servers))]
+    public async Task AnAcquireCancelledInFlightDoesNotLeaveTheLockTaken(string server)
+    {
+        var prefix = TestServers.UniquePrefix(nameof(AnAcquireCancelledInFlightDoesNotLeaveTheLockTaken));
+        var locks = Locks(server, prefix);
+        var other = Locks(server, prefix);
+        for (var i = 0; i < 20; i++)
+        {
+            var name = $"race:{i}";
+            using var cancel = new CancellationTokenSource();
+            var attempt = locks.TryAcquireAsync(name, TimeSpan.FromMinutes(1), cancellationToken: cancel.Token).AsTask();
+            cancel.CancelAfter(i % 3);
+            LockHandle? handle = null;
+            try
+            {
+                handle = await attempt;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            if (handle is not null)
+            {
+                await handle.DisposeAsync();
+            }
+
+            // Whether the script ran or not, the name is free again long before the one-minute lease.
+            await using var next = await other.TryAcquireAsync(name, TimeSpan.FromSeconds(5), wait: TimeSpan.FromSeconds(5));
+            Assert.NotNull(next);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
     public async Task LockNamesAreEscapedAndBothKeysShareOneHashSlot(string server)
     {
         var prefix = TestServers.UniquePrefix(nameof(LockNamesAreEscapedAndBothKeysShareOneHashSlot));

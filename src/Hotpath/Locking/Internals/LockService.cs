@@ -89,9 +89,16 @@ internal sealed class LockService : ILockService
                 {
                     attempt = await _store.TryAcquireAsync(name, owner, lease, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (IsStoreFault(ex))
+                catch (Exception ex) when (IsStoreFault(ex) || ex is OperationCanceledException)
                 {
-                    _metrics.Error(label);
+                    if (ex is not OperationCanceledException)
+                    {
+                        _metrics.Error(label);
+                    }
+
+                    // The script may have run without us seeing its answer: give back what we may hold
+                    // rather than leave the lock taken by nobody until its lease runs out.
+                    _ = AbandonAsync(name, owner);
                     throw;
                 }
 
@@ -137,6 +144,18 @@ internal sealed class LockService : ILockService
             {
                 Unsubscribe(name, signal);
             }
+        }
+    }
+
+    private async Task AbandonAsync(string name, string owner)
+    {
+        try
+        {
+            await _store.ReleaseAsync(name, owner, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsStoreFault(ex))
+        {
+            // Nothing more to do: the lease frees the lock if it was taken.
         }
     }
 
