@@ -7,8 +7,9 @@
 #   bench/run.sh --quick                  a smoke run with tiny counts (numbers mean nothing)
 #   bench/run.sh --no-docs                leave docs/benchmarks.md alone
 #
-# Anything else is passed to BenchmarkDotNet. After the suites, when the core suite is among them,
-# an interleaved hit check (--paired, see Core/PairedHitCheck.cs) runs for 2 x 20 s. With
+# Anything else is passed to BenchmarkDotNet. After the suites, when the core or hit suite is among
+# them, an interleaved hit check of the Redis-bound peers (--paired, Core/InterleavedHitCheck.cs)
+# runs for 2 x 20 s. With
 # HOTPATH_BENCH_REDIS unset, a throwaway redis-server is started on a free 127.0.0.1 port (no
 # persistence) and stopped afterwards. The whole command stops itself after HOTPATH_BENCH_TIME_LIMIT
 # seconds (900). Results: bench/artifacts/results (markdown and CSV per suite, host.json,
@@ -75,7 +76,7 @@ dotnet build "$root/bench/Hotpath.Benchmarks/Hotpath.Benchmarks.csproj" -c Relea
 
 paired=0
 for f in "${filters[@]}"; do
-  case "$f" in '*'|*CacheCore*|*Core*|*Paired*|*paired*) paired=1 ;; esac
+  case "$f" in '*'|*Core*|*PeerHit*|*Paired*|*paired*) paired=1 ;; esac
 done
 [ -n "${HOTPATH_BENCH_QUICK:-}" ] && paired_seconds=3
 reserve=$(( paired == 1 ? 2 * paired_seconds + 30 : 0 ))

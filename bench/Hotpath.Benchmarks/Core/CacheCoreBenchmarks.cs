@@ -11,19 +11,21 @@ namespace Hotpath.Benchmarks.Core;
 /// Keys are built before the timed calls (cached strings), so key construction is not measured.
 /// </summary>
 [MemoryDiagnoser]
-[FixedJob(invocations: 1024, warmups: 5, iterations: 20)]
+[FixedJob(invocations: Invocations, warmups: 3, iterations: 15)]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
 [GenericTypeArguments(typeof(Product))]
 [GenericTypeArguments(typeof(List<Product>))]
 public class CacheCoreBenchmarks<T>
 {
+    public const int Invocations = 512;
+
     private const string Suite = "core";
 
     // BenchmarkDotNet runs a generated subclass, so GetType() would not name this class.
     private static readonly Type Self = typeof(CacheCoreBenchmarks<T>);
 
-    private readonly MissKeys _missKeys = new(Suite, BenchJobs.Quick ? 128 : 1024);
+    private readonly MissKeys _missKeys = new(Suite, BenchJobs.Invocations(Invocations));
     private PeerSet _peers = null!;
     private T _value = default!;
     private string _rawHitKey = string.Empty;

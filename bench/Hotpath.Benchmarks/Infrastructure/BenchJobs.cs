@@ -21,10 +21,13 @@ public static class BenchJobs
     /// </summary>
     public static Job Fixed(int invocations, int warmups, int iterations) =>
         Base("Fixed")
-            .WithInvocationCount(Quick ? Math.Max(1, invocations / 8) : invocations)
+            .WithInvocationCount(Invocations(invocations))
             .WithUnrollFactor(1)
             .WithWarmupCount(Quick ? 1 : warmups)
             .WithIterationCount(Quick ? 3 : iterations);
+
+    /// <summary>The calls per iteration a <see cref="Fixed"/> job of <paramref name="invocations"/> really makes.</summary>
+    public static int Invocations(int invocations) => Quick ? Math.Max(1, invocations / 8) : invocations;
 
     /// <summary>The pilot picks the calls per iteration so one iteration takes about 100 ms.</summary>
     public static Job Piloted(int warmups, int iterations) =>

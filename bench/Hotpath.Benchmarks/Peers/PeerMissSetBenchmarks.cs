@@ -10,17 +10,19 @@ namespace Hotpath.Benchmarks.Peers;
 /// read and write). Keys are made before each iteration and removed after it. Baseline: Hotpath.
 /// </summary>
 [MemoryDiagnoser]
-[FixedJob(invocations: 512, warmups: 3, iterations: 10)]
+[FixedJob(invocations: Invocations, warmups: 2, iterations: 10)]
 [GenericTypeArguments(typeof(Product))]
 [GenericTypeArguments(typeof(List<Product>))]
 public class PeerMissSetBenchmarks<T>
 {
+    public const int Invocations = 256;
+
     private const string Suite = "missset";
 
     // BenchmarkDotNet runs a generated subclass, so GetType() would not name this class.
     private static readonly Type Self = typeof(PeerMissSetBenchmarks<T>);
 
-    private readonly MissKeys _keys = new(Suite, BenchJobs.Quick ? 64 : 512);
+    private readonly MissKeys _keys = new(Suite, BenchJobs.Invocations(Invocations));
     private PeerSet _peers = null!;
     private T _value = default!;
     private long _faultsAtSetup;
