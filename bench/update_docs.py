@@ -27,7 +27,7 @@ from pathlib import Path
 
 # Known suites: marker name, heading used when the part is first appended, and how to render.
 SUITES = OrderedDict([
-    ("CacheCoreBenchmarks", ("core", "Hotpath against the floor (issue-2 target)", "core")),
+    ("CacheCoreBenchmarks", ("core", "Hotpath against the floor (hit target)", "core")),
     ("PeerHitBenchmarks", ("peer-hit", "Hit", "peer")),
     ("PeerMissSetBenchmarks", ("peer-missset", "Miss, then set", "peer")),
     ("PeerHotKeyBenchmarks", ("peer-hotkey", "GetOrSet on a hot key, 64 callers in flight (per call)", "peer")),
@@ -247,7 +247,9 @@ def render_core(sets: list) -> str:
             lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     lines.append("In brackets: Hotpath's time as a multiple of the floor's, and its allocation minus the floor's.")
-    lines.append("Target for a hit: at most 1.10× the floor's time and at most +256 B.")
+    lines.append("Target for a hit: at most 1.10× the floor's time and at most +256 B. BenchmarkDotNet measures one")
+    lines.append("benchmark after the other, so on a busy machine load that changes in between lands on one side of")
+    lines.append("these ratios; the interleaved check below, when present, is the one the verdict should rest on.")
     lines.append("")
     lines += [f"- {v}" for v in verdicts]
     return "\n".join(lines)
@@ -293,7 +295,7 @@ def render_paired_core(path: Path) -> str:
         lines.append(
             f"| {label} | {raw['rounds']} | {fmt_time(number(raw['time_ns']))} | {fmt_time(number(hot['time_ns']))} | "
             f"{median:.2f}× ({low:.2f}–{high:.2f}) | {fmt_bytes(number(raw['bytes']))} | "
-            f"{fmt_bytes(number(hot['bytes']))} ({extra:+.0f} B) | {'meets' if median <= 1.10 and extra <= 256 else 'misses'} |")
+            f"{fmt_bytes(number(hot['bytes']))} ({extra:+.0f} B) | **{'meets' if median <= 1.10 and extra <= 256 else 'misses'}** |")
     if not lines:
         return ""
     return "\n".join([
@@ -337,7 +339,7 @@ def verdict(label: str, row: dict, floor: dict) -> str:
         why.append(f"time {ratio:.2f}× > 1.10×")
     if not ok_alloc:
         why.append(f"+{extra:.0f} B > +256 B")
-    return f"{label} hit: {ratio:.2f}× the floor's time, {extra:+.0f} B: **{state}**" + (f" ({', '.join(why)})" if why else "")
+    return f"{label} hit, one after the other: {ratio:.2f}× the floor's time, {extra:+.0f} B: {state}" + (f" ({', '.join(why)})" if why else "")
 
 
 def render_peer(sets: list) -> str:
@@ -401,16 +403,21 @@ def render_generic(sets: list) -> str:
         start = columns.index("WarmupCount") + 1 if "WarmupCount" in columns else 1
         end = columns.index("Mean [ns]") if "Mean [ns]" in columns else start
         params = [c for c in columns[start:end] if not c.startswith("_")]
-        base = hotpath_row(rows)
-        header = ["Method"] + params + ["time", "allocated"] + (["vs Hotpath (time / bytes)"] if base else [])
+        # Each row is compared with the Hotpath row of the same parameter values.
+        bases = {tuple(r.get(p, "") for p in params): r for r in rows if r["_method"] == "Hotpath"}
+        header = ["Method"] + params + ["time", "allocated"] + (["vs Hotpath (time / bytes)"] if bases else [])
         if args:
             out.append(f"`{args.replace('_', ' ').strip()}`:\n")
         out.append("| " + " | ".join(header) + " |")
         out.append("|" + " --- |" * len(header))
         for row in rows:
             cells = [row["_method"]] + [row.get(p, "") for p in params] + [fmt_time(row["_median"]), fmt_bytes(row["_alloc"])]
-            if base:
-                cells.append("1 (baseline)" if row is base else f"{fmt_ratio(row['_median'], base['_median'])} / {fmt_ratio(row['_alloc'], base['_alloc'])}")
+            if bases:
+                base = bases.get(tuple(row.get(p, "") for p in params))
+                if base is None:
+                    cells.append("—")
+                else:
+                    cells.append("1 (baseline)" if row is base else f"{fmt_ratio(row['_median'], base['_median'])} / {fmt_ratio(row['_alloc'], base['_alloc'])}")
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
     return "\n".join(out).rstrip()

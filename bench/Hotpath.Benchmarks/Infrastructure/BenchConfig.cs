@@ -39,7 +39,7 @@ public static class BenchConfig
             // A suite without a job attribute runs piloted like the rest, never BenchmarkDotNet's
             // default job; and every job runs in this process (no separate build and process per
             // benchmark, which would not fit the run in 15 minutes on 2 cores).
-            .AddJob(BenchJobs.Piloted(warmups: 3, iterations: 10).AsDefault())
+            .AddJob(BenchJobs.Piloted(warmups: 8, iterations: 10).AsDefault())
             .AddJob(BenchJobs.InProcess.AsMutator())
             .AddExporter(MarkdownExporter.GitHub, new CsvExporter(CsvSeparator.Comma, csvStyle))
             .AddAnalyser(DefaultConfig.Instance.GetAnalysers().ToArray())
