@@ -1,0 +1,54 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Hotpath.AspNetCore.ResponseCaching.Internals;
+
+/// <summary>
+/// One request's state between the Hotpath policy (before the lookup, on a hit, before the store) and
+/// the execution middleware that runs only when the handler does.
+/// </summary>
+internal sealed class ResponseCacheFeature(ResponseCacheRuntime runtime, ResponseCachePolicy policy, HttpContext httpContext, HashSet<int> statusCodes)
+{
+    private TaskCompletionSource? _leadership;
+    private string? _leadershipKey;
+
+    public ResponseCacheRuntime Runtime { get; } = runtime;
+
+    public ResponseCachePolicy Policy { get; } = policy;
+
+    public HttpContext HttpContext { get; } = httpContext;
+
+    public HashSet<int> StatusCodes { get; } = statusCodes;
+
+    /// <summary>Whether the request may be stored (a GET that was not bypassed).</summary>
+    public bool Storing { get; set; }
+
+    /// <summary>Whether the request looked authenticated when the key was built.</summary>
+    public bool AuthenticatedAtLookup { get; set; }
+
+    /// <summary>The user whose id is in the key (per-user policies); null for a shared entry.</summary>
+    public string? KeyedUserId { get; set; }
+
+    /// <summary>A stored response was found and offered to the framework to serve.</summary>
+    public bool ServedFromCache { get; set; }
+
+    /// <summary>The handler ran for this request.</summary>
+    public bool Executed { get; set; }
+
+    public Task LeadershipTask => _leadership!.Task;
+
+    public void PrepareLeadership(string key)
+    {
+        _leadershipKey = key;
+        _leadership ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>Wakes the requests waiting for this one; safe to call more than once.</summary>
+    public void ReleaseLeadership()
+    {
+        if (_leadershipKey is { } key && _leadership is { } leadership)
+        {
+            Runtime.Release(key, this);
+            leadership.TrySetResult();
+        }
+    }
+}
