@@ -1,0 +1,116 @@
+using Hotpath.Testing;
+using Microsoft.AspNetCore.Builder;
+
+namespace Hotpath.AspNetCore.Tests.ResponseCaching;
+
+/// <summary>Rule 7: concurrent misses on one key run the handler once; the others wait, with a bound.</summary>
+public sealed class ConcurrencyTests
+{
+    public static TheoryData<string> Servers => TestServers.Names;
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task ConcurrentMissesRunTheHandlerOnceAndTheOthersAreServedTheStoredResponse(string server)
+    {
+        var calls = 0;
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var app = await ResponseCacheTestApp.StartAsync(server, a =>
+        {
+            a.UseHotpathResponseCache();
+            a.MapGet("/slow", async () =>
+            {
+                var call = Interlocked.Increment(ref calls);
+                entered.TrySetResult();
+                await release.Task;
+                return $"call {call}";
+            }).CacheResponse(TimeSpan.FromMinutes(1));
+        });
+
+        var leader = app.GetBodyAsync("/slow");
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var followers = Enumerable.Range(0, 7).Select(_ => app.GetBodyAsync("/slow")).ToArray();
+        Assert.True(await Eventually(() => app.Runtime.WaitingCount == 7), "the followers did not wait");
+        release.SetResult();
+        var results = await Task.WhenAll(followers.Prepend(leader)).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(1, calls);
+        Assert.All(results, r => Assert.Equal("call 1", r.Body));
+        Assert.Equal("MISS", results[0].CacheStatus);
+        Assert.All(results.Skip(1), r => Assert.Equal("HIT", r.CacheStatus));
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task AWaitingRequestRunsTheHandlerItselfAfterTheBound(string server)
+    {
+        var calls = 0;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var app = await ResponseCacheTestApp.StartAsync(server, a =>
+        {
+            a.UseHotpathResponseCache();
+            a.MapGet("/slow", async () =>
+            {
+                var call = Interlocked.Increment(ref calls);
+                if (call == 1)
+                {
+                    await release.Task;
+                }
+
+                return $"call {call}";
+            }).CacheResponse(TimeSpan.FromMinutes(1));
+        }, cache: o => o.MissWaitTimeout = TimeSpan.FromMilliseconds(200));
+
+        var leader = app.GetBodyAsync("/slow");
+        Assert.True(await Eventually(() => Volatile.Read(ref calls) == 1));
+        var follower = await app.GetBodyAsync("/slow").WaitAsync(TimeSpan.FromSeconds(10));
+        release.SetResult();
+        await leader;
+
+        Assert.Equal(("call 2", "MISS"), follower);
+        Assert.Contains(app.Logs.Records, r => r.EventId.Id == 2004);
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task DifferentKeysDoNotWaitForEachOther(string server)
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var app = await ResponseCacheTestApp.StartAsync(server, a =>
+        {
+            a.UseHotpathResponseCache();
+            a.MapGet("/slow", async (int page) =>
+            {
+                if (page == 1)
+                {
+                    await release.Task;
+                }
+
+                return $"page {page}";
+            }).CacheResponse(TimeSpan.FromMinutes(1));
+        });
+
+        var blocked = app.GetBodyAsync("/slow?page=1");
+        var other = await app.GetBodyAsync("/slow?page=2").WaitAsync(TimeSpan.FromSeconds(10));
+        release.SetResult();
+        await blocked;
+
+        Assert.Equal(("page 2", "MISS"), other);
+    }
+
+    private static async Task<bool> Eventually(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (condition())
+            {
+                return true;
+            }
+
+            await Task.Delay(10);
+        }
+
+        return condition();
+    }
+}
