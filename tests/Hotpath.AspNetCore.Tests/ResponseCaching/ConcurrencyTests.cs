@@ -42,6 +42,65 @@ public sealed class ConcurrencyTests
 
     [Theory]
     [MemberData(nameof(Servers))]
+    public async Task ABurstOfSimultaneousMissesRunsTheHandlerOnce(string server)
+    {
+        var calls = 0;
+        await using var app = await ResponseCacheTestApp.StartAsync(server, a =>
+        {
+            a.UseHotpathResponseCache();
+            a.MapGet("/slow", async () =>
+            {
+                var call = Interlocked.Increment(ref calls);
+                await Task.Delay(200);
+                return $"call {call}";
+            }).CacheResponse(TimeSpan.FromMinutes(1));
+        });
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => app.GetBodyAsync("/slow"))).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(1, calls);
+        Assert.All(results, r => Assert.Equal("call 1", r.Body));
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task AfterAHotEntryIsInvalidatedTheFirstMissLeadsAndLaterRequestsWait(string server)
+    {
+        var calls = 0;
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var app = await ResponseCacheTestApp.StartAsync(server, a =>
+        {
+            a.UseHotpathResponseCache();
+            a.MapGet("/hot", async () =>
+            {
+                var call = Interlocked.Increment(ref calls);
+                if (call > 1)
+                {
+                    entered.TrySetResult();
+                    await release.Task;
+                }
+
+                return $"call {call}";
+            }).CacheResponse(TimeSpan.FromMinutes(1), "hot");
+        });
+        await app.GetBodyAsync("/hot");
+        Assert.Equal("HIT", (await app.GetBodyAsync("/hot")).CacheStatus);
+
+        await app.Cache.InvalidateTagAsync("hot");
+        var refresh = app.GetBodyAsync("/hot");
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var followers = Enumerable.Range(0, 5).Select(_ => app.GetBodyAsync("/hot")).ToArray();
+        Assert.True(await Eventually(() => app.Runtime.WaitingCount == 5), "the followers did not wait");
+        release.SetResult();
+        var results = await Task.WhenAll(followers.Prepend(refresh)).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(2, calls);
+        Assert.All(results, r => Assert.Equal("call 2", r.Body));
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
     public async Task AWaitingRequestRunsTheHandlerItselfAfterTheBound(string server)
     {
         var calls = 0;

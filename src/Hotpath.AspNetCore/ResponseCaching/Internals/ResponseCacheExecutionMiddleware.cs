@@ -40,6 +40,7 @@ internal sealed class ResponseCacheExecutionMiddleware(RequestDelegate next)
 
     private async Task RunBufferedAsync(HttpContext context, ResponseCacheFeature feature)
     {
+        feature.Runtime.HandlerStarting(feature);
         var response = context.Response;
         if (feature.Runtime.StatusHeaderName is not null)
         {

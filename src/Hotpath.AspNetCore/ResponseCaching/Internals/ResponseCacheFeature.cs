@@ -8,9 +8,6 @@ namespace Hotpath.AspNetCore.ResponseCaching.Internals;
 /// </summary>
 internal sealed class ResponseCacheFeature(ResponseCacheRuntime runtime, ResponseCachePolicy policy, HttpContext httpContext, HashSet<int> statusCodes)
 {
-    private TaskCompletionSource? _leadership;
-    private string? _leadershipKey;
-
     public ResponseCacheRuntime Runtime { get; } = runtime;
 
     public ResponseCachePolicy Policy { get; } = policy;
@@ -34,21 +31,12 @@ internal sealed class ResponseCacheFeature(ResponseCacheRuntime runtime, Respons
     /// <summary>The handler ran for this request.</summary>
     public bool Executed { get; set; }
 
-    public Task LeadershipTask => _leadership!.Task;
+    /// <summary>The key identical concurrent requests share; null when waiting is off.</summary>
+    public CoalescingKey? CoalescingKey { get; set; }
 
-    public void PrepareLeadership(string key)
-    {
-        _leadershipKey = key;
-        _leadership ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
+    /// <summary>The pending miss this request leads, until its lookup hits or its response completes.</summary>
+    public ResponseCacheRuntime.PendingMiss? Leading { get; set; }
 
-    /// <summary>Wakes the requests waiting for this one; safe to call more than once.</summary>
-    public void ReleaseLeadership()
-    {
-        if (_leadershipKey is { } key && _leadership is { } leadership)
-        {
-            Runtime.Release(key, this);
-            leadership.TrySetResult();
-        }
-    }
+    /// <summary>Whether the response's completion already wakes this request's waiters.</summary>
+    public bool FinishRegistered { get; set; }
 }

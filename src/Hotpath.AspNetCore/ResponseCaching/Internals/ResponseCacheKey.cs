@@ -33,6 +33,9 @@ internal static class ResponseCacheKey
     [ThreadStatic]
     private static StringBuilder? t_builder;
 
+    [ThreadStatic]
+    private static StringBuilder? t_storeBuilder;
+
     /// <summary>
     /// Builds the vary-by text of a request, or returns null with <paramref name="bypassReason"/> when the
     /// policy refuses the request (an unknown query key under <see cref="UnknownQueryKeyHandling.Bypass"/>).
@@ -106,8 +109,8 @@ internal static class ResponseCacheKey
     /// The key that identical concurrent requests share while one of them runs the handler. Only used
     /// in-process to decide who waits; the stored entry is still found by the framework's full key.
     /// </summary>
-    public static string Coalescing(HttpRequest request, bool varyByHost, string vary) =>
-        string.Join('|', request.Scheme, varyByHost ? request.Host.Value : "*", request.PathBase.Value + request.Path.Value, vary);
+    public static CoalescingKey Coalescing(HttpRequest request, bool varyByHost, string vary) =>
+        new(request.Scheme, varyByHost ? request.Host.Value : null, request.PathBase.HasValue ? request.PathBase.Value + request.Path.Value : request.Path.Value, vary);
 
     private static void AppendQuery(StringBuilder builder, IQueryCollection query)
     {
@@ -122,6 +125,7 @@ internal static class ResponseCacheKey
         }
 
         Array.Sort(keys, StringComparer.OrdinalIgnoreCase);
+        Span<char> upperBuffer = stackalloc char[128];
         for (var i = 0; i < keys.Length; i++)
         {
             if (i > 0)
@@ -129,8 +133,19 @@ internal static class ResponseCacheKey
                 builder.Append('&');
             }
 
-            AppendEscaped(builder, keys[i].ToUpperInvariant());
-            AppendValues(builder, query[keys[i]]);
+            var key = keys[i];
+            if (Ascii.IsValid(key))
+            {
+                var upper = key.Length <= upperBuffer.Length ? upperBuffer[..key.Length] : new char[key.Length];
+                Ascii.ToUpper(key, upper, out _);
+                AppendEscaped(builder, upper);
+            }
+            else
+            {
+                AppendEscaped(builder, key.ToUpperInvariant());
+            }
+
+            AppendValues(builder, query[key]);
         }
     }
 
@@ -165,14 +180,22 @@ internal static class ResponseCacheKey
     /// </summary>
     public static string ToStoreKey(string frameworkKey, int maxLength)
     {
-        var builder = new StringBuilder(StorePrefix.Length + frameworkKey.Length + 16);
-        builder.Append(StorePrefix);
+        var builder = t_storeBuilder ?? new StringBuilder(256);
+        t_storeBuilder = null;
+        builder.Clear().Append(StorePrefix);
         // The framework's delimiter becomes ':', which nothing else is escaped to; the separators of
         // Hotpath's vary text and '/' stay readable.
         Escape(builder, frameworkKey, static c => c is '/' or '|' or '=' or '&' or ',' or '!', separator: true);
-        if (builder.Length <= maxLength)
+        var fits = builder.Length <= maxLength;
+        var storeKey = fits ? builder.ToString() : null;
+        if (builder.Capacity <= 4096)
         {
-            return builder.ToString();
+            t_storeBuilder = builder;
+        }
+
+        if (storeKey is not null)
+        {
+            return storeKey;
         }
 
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(frameworkKey));
@@ -250,3 +273,6 @@ internal static class ResponseCacheKey
         }
     }
 }
+
+/// <summary>What identical concurrent requests share: scheme, host (null when it does not vary), path and vary-by text.</summary>
+internal readonly record struct CoalescingKey(string Scheme, string? Host, string? Path, string Vary);

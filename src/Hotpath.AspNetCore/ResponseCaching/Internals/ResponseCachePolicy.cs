@@ -148,7 +148,7 @@ internal sealed class ResponseCachePolicy : IOutputCachePolicy
                 context.HttpContext.Response.Headers[header] = "HIT";
             }
 
-            feature.ReleaseLeadership();
+            feature.Runtime.LookupHit(feature);
         }
 
         return ValueTask.CompletedTask;
