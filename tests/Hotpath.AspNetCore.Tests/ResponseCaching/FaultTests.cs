@@ -11,9 +11,9 @@ public sealed class FaultTests
 {
     public static TheoryData<string> Servers => TestServers.Names;
 
-    // Generous: a request that hung on the server would take forever; one that degrades takes a few
-    // operation timeouts (300 ms each, checked by the client once a second).
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(5);
+    // Generous, for a loaded machine: a request that hung on the server would take forever; one that
+    // degrades takes two operation timeouts (500 ms each, noticed by the client within about a second).
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
 
     [Fact]
     public async Task WithTheServerUnreachableRequestsRunNormallyAsMisses()
@@ -46,21 +46,28 @@ public sealed class FaultTests
             a.UseHotpathResponseCache();
             a.MapGet("/items", () => $"items {Interlocked.Increment(ref calls)}").CacheResponse(TimeSpan.FromMinutes(1));
         }, hotpath: Timeouts);
-        await app.GetBodyAsync("/items");
-        Assert.Equal(("items 1", "HIT"), await app.GetBodyAsync("/items"));
+        // Through the proxy the cache works; on a loaded machine a first store may time out, so retry.
+        var warm = await app.GetBodyAsync("/items");
+        for (var i = 0; i < 10 && warm.CacheStatus != "HIT"; i++)
+        {
+            warm = await app.GetBodyAsync("/items");
+        }
+
+        Assert.Equal("HIT", warm.CacheStatus);
 
         proxy.Swallow = true;
         var clock = Stopwatch.StartNew();
         var slow = await app.GetBodyAsync("/items");
 
-        Assert.Equal(("items 2", "MISS"), slow);
+        Assert.Equal("MISS", slow.CacheStatus);
+        Assert.NotEqual(warm.Body, slow.Body);
         Assert.True(clock.Elapsed < Bound, $"the request took {clock.Elapsed}");
     }
 
     private static void Timeouts(HotpathOptions options)
     {
-        options.OperationTimeout = TimeSpan.FromMilliseconds(300);
-        options.ConnectTimeout = TimeSpan.FromMilliseconds(300);
+        options.OperationTimeout = TimeSpan.FromMilliseconds(500);
+        options.ConnectTimeout = TimeSpan.FromMilliseconds(500);
     }
 
     private static int ClosedPort()

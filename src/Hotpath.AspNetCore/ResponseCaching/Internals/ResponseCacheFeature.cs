@@ -6,11 +6,9 @@ namespace Hotpath.AspNetCore.ResponseCaching.Internals;
 /// One request's state between the Hotpath policy (before the lookup, on a hit, before the store) and
 /// the execution middleware that runs only when the handler does.
 /// </summary>
-internal sealed class ResponseCacheFeature(ResponseCacheRuntime runtime, ResponseCachePolicy policy, HttpContext httpContext, HashSet<int> statusCodes)
+internal sealed class ResponseCacheFeature(ResponseCacheRuntime runtime, HttpContext httpContext, HashSet<int> statusCodes)
 {
     public ResponseCacheRuntime Runtime { get; } = runtime;
-
-    public ResponseCachePolicy Policy { get; } = policy;
 
     public HttpContext HttpContext { get; } = httpContext;
 
@@ -24,9 +22,6 @@ internal sealed class ResponseCacheFeature(ResponseCacheRuntime runtime, Respons
 
     /// <summary>The user whose id is in the key (per-user policies); null for a shared entry.</summary>
     public string? KeyedUserId { get; set; }
-
-    /// <summary>A stored response was found and offered to the framework to serve.</summary>
-    public bool ServedFromCache { get; set; }
 
     /// <summary>The handler ran for this request.</summary>
     public bool Executed { get; set; }

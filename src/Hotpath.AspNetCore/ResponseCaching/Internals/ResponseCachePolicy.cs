@@ -83,7 +83,7 @@ internal sealed class ResponseCachePolicy : IOutputCachePolicy
         var http = context.HttpContext;
         var request = http.Request;
         var options = runtime.Options;
-        var feature = new ResponseCacheFeature(runtime, this, http, StatusCodeSet(runtime));
+        var feature = new ResponseCacheFeature(runtime, http, StatusCodeSet(runtime));
         http.Features.Set(feature);
 
         context.EnableOutputCaching = true;
@@ -140,7 +140,6 @@ internal sealed class ResponseCachePolicy : IOutputCachePolicy
     {
         if (context.HttpContext.Features.Get<ResponseCacheFeature>() is { } feature)
         {
-            feature.ServedFromCache = true;
             if (feature.Runtime.StatusHeaderName is { } header)
             {
                 // Set before the framework copies the stored headers, which never hold it (MISS is added
