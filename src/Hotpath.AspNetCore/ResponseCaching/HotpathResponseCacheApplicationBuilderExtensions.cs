@@ -12,7 +12,9 @@ public static class HotpathResponseCacheApplicationBuilderExtensions
     /// Hotpath named policy are cached; every other request passes through. Place it after
     /// <c>UseAuthentication()</c> so per-user policies can key by user; placed before, signed-in requests
     /// are still never stored in a shared entry (the policy re-checks the user before storing).
-    /// Do not also call <c>UseOutputCache()</c>: this call adds it.
+    /// Do not also call <c>UseOutputCache()</c>: this call adds it. A request to an endpoint without a
+    /// cache policy costs nothing beyond two metadata and feature lookups; see
+    /// <c>CacheResponse</c> for what a cached one costs.
     /// </summary>
     /// <param name="app">The application.</param>
     /// <returns>The same application builder.</returns>
