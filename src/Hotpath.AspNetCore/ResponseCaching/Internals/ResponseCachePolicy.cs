@@ -1,0 +1,289 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.OutputCaching;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
+
+namespace Hotpath.AspNetCore.ResponseCaching.Internals;
+
+/// <summary>
+/// Hotpath's output-cache policy: the whole rule set for one endpoint. It replaces the framework's
+/// default policy rather than adding to it, so nothing it refuses can be let in by another rule.
+/// </summary>
+/// <remarks>
+/// Before the lookup it decides whether the request may use the cache at all (GET or HEAD, not
+/// authenticated unless per-user, no unknown query key) and builds the key's vary-by text; on a hit it
+/// marks the response <c>HIT</c>; after the handler it re-checks everything the response and the now
+/// authenticated request say (status, <c>Set-Cookie</c>, <c>Cache-Control</c>, size, user) before the
+/// framework may store it, so a cache placed before authentication cannot store a signed-in response.
+/// </remarks>
+internal sealed class ResponseCachePolicy : IOutputCachePolicy
+{
+    public TimeSpan? Duration { get; init; }
+
+    public string[] Tags { get; init; } = [];
+
+    /// <summary>The query keys the endpoint names; null when every key varies the key.</summary>
+    public HashSet<string>? QueryKeys { get; init; }
+
+    public UnknownQueryKeyHandling UnknownQueryKeys { get; init; }
+
+    /// <summary>Lower-cased header names.</summary>
+    public string[] HeaderNames { get; init; } = [];
+
+    public bool? VaryByHost { get; init; }
+
+    public bool PerUser { get; init; }
+
+    public int[]? StatusCodes { get; init; }
+
+    private HashSet<int>? _statusCodeSet;
+
+    internal static void ValidateStatus(int status)
+    {
+        if (status is < 100 or > 599)
+        {
+            throw new ArgumentOutOfRangeException(nameof(status), status, "A status code is between 100 and 599.");
+        }
+    }
+
+    ValueTask IOutputCachePolicy.CacheRequestAsync(OutputCacheContext context, CancellationToken cancellationToken)
+    {
+        var http = context.HttpContext;
+        var method = http.Request.Method;
+        var isGet = HttpMethods.IsGet(method);
+        if (!isGet && !HttpMethods.IsHead(method))
+        {
+            context.EnableOutputCaching = false;
+            context.AllowCacheLookup = false;
+            context.AllowCacheStorage = false;
+            return ValueTask.CompletedTask;
+        }
+
+        var runtime = ResponseCacheRuntime.From(http);
+        if (StringValues.IsNullOrEmpty(http.Request.Headers.Cookie))
+        {
+            return DecideAsync(context, runtime, isGet, cookieNames: null, hasCookies: false, cancellationToken);
+        }
+
+        var names = runtime.GetAuthenticationCookieNamesAsync();
+        return names.IsCompletedSuccessfully
+            ? DecideAsync(context, runtime, isGet, names.Result, hasCookies: true, cancellationToken)
+            : AwaitNamesThenDecideAsync(context, runtime, isGet, names, cancellationToken);
+    }
+
+    private async ValueTask AwaitNamesThenDecideAsync(OutputCacheContext context, ResponseCacheRuntime runtime, bool isGet, ValueTask<string[]?> names, CancellationToken cancellationToken)
+    {
+        var cookieNames = await names.ConfigureAwait(false);
+        await DecideAsync(context, runtime, isGet, cookieNames, hasCookies: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    private ValueTask DecideAsync(OutputCacheContext context, ResponseCacheRuntime runtime, bool isGet, string[]? cookieNames, bool hasCookies, CancellationToken cancellationToken)
+    {
+        var http = context.HttpContext;
+        var request = http.Request;
+        var options = runtime.Options;
+        var feature = new ResponseCacheFeature(runtime, http, StatusCodeSet(runtime));
+        http.Features.Set(feature);
+
+        context.EnableOutputCaching = true;
+        // Hotpath waits for a concurrent identical miss itself, with a bound; the framework's lock waits without one.
+        context.AllowLocking = false;
+        context.ResponseExpirationTimeSpan = Duration ?? options.DefaultDuration;
+        var varyByHost = VaryByHost ?? options.VaryByHost;
+        context.CacheVaryByRules.VaryByHost = varyByHost;
+        foreach (var tag in Tags)
+        {
+            context.Tags.Add(tag);
+        }
+
+        string? bypass = null;
+        string? userId = null;
+        var userAuthenticated = IsAuthenticated(http.User);
+        if (userAuthenticated || HasCredentials(request, cookieNames, hasCookies))
+        {
+            feature.AuthenticatedAtLookup = true;
+            if (!PerUser)
+            {
+                bypass = "the request is authenticated and the policy is not per-user";
+            }
+            else if (!userAuthenticated)
+            {
+                bypass = "the request carries credentials that are not authenticated yet (the cache runs before authentication)";
+            }
+            else if ((userId = FindUserId(http.User, options.UserIdClaimType)) is null)
+            {
+                bypass = "the signed-in user has no user id claim";
+            }
+        }
+
+        var vary = bypass is null ? ResponseCacheKey.BuildVary(request, this, userId, out bypass) : null;
+        if (vary is null)
+        {
+            context.AllowCacheLookup = false;
+            context.AllowCacheStorage = false;
+            Log.Bypassed(runtime.Logger, bypass!);
+            return ValueTask.CompletedTask;
+        }
+
+        context.CacheVaryByRules.VaryByValues[ResponseCacheKey.VaryByValueName] = vary;
+        feature.KeyedUserId = userId;
+        feature.Storing = isGet;
+        context.AllowCacheLookup = true;
+        // HEAD is answered from the GET entry (see HotpathOutputCacheStore) and never stores: its empty
+        // body must not become the GET response.
+        context.AllowCacheStorage = isGet;
+        return runtime.CoalesceAsync(feature, ResponseCacheKey.Coalescing(request, varyByHost, vary), canLead: isGet, cancellationToken);
+    }
+
+    ValueTask IOutputCachePolicy.ServeFromCacheAsync(OutputCacheContext context, CancellationToken cancellationToken)
+    {
+        if (context.HttpContext.Features.Get<ResponseCacheFeature>() is { } feature)
+        {
+            if (feature.Runtime.StatusHeaderName is { } header)
+            {
+                // Set before the framework copies the stored headers, which never hold it (MISS is added
+                // only after the framework has taken its copy of the headers).
+                context.HttpContext.Response.Headers[header] = "HIT";
+            }
+
+            feature.Runtime.LookupHit(feature);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    ValueTask IOutputCachePolicy.ServeResponseAsync(OutputCacheContext context, CancellationToken cancellationToken)
+    {
+        if (!context.AllowCacheStorage || context.HttpContext.Features.Get<ResponseCacheFeature>() is not { } feature)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        var refusal = StoreRefusal(feature);
+        if (refusal is null && context.HttpContext.Response.ContentLength > feature.Runtime.Options.MaximumBodySize)
+        {
+            refusal = "the body is larger than MaximumBodySize";
+        }
+
+        if (refusal is not null)
+        {
+            context.AllowCacheStorage = false;
+            Log.NotStored(feature.Runtime.Logger, refusal);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Why the finished response must not be stored, or null. Checked when the handler is done, so it
+    /// sees the user that authentication (wherever it sits in the pipeline) has set by then.
+    /// </summary>
+    internal static string? StoreRefusal(ResponseCacheFeature feature)
+    {
+        var http = feature.HttpContext;
+        var response = http.Response;
+        if (!feature.StatusCodes.Contains(response.StatusCode))
+        {
+            return "the status code is not cacheable";
+        }
+
+        var headers = response.Headers;
+        if (!StringValues.IsNullOrEmpty(headers.SetCookie))
+        {
+            return "the response sets a cookie";
+        }
+
+        var cacheControl = headers.CacheControl;
+        if (!StringValues.IsNullOrEmpty(cacheControl)
+            && (HeaderUtilities.ContainsCacheDirective(cacheControl, CacheControlHeaderValue.NoStoreString)
+                || HeaderUtilities.ContainsCacheDirective(cacheControl, CacheControlHeaderValue.PrivateString)))
+        {
+            return "the response is Cache-Control: no-store or private";
+        }
+
+        var authenticated = IsAuthenticated(http.User);
+        if (feature.KeyedUserId is null)
+        {
+            if (authenticated || !StringValues.IsNullOrEmpty(http.Request.Headers.Authorization))
+            {
+                if (!feature.AuthenticatedAtLookup)
+                {
+                    feature.Runtime.WarnAuthenticatedAfterLookup();
+                }
+
+                return "the request became authenticated after the lookup";
+            }
+        }
+        else if (!authenticated || !string.Equals(FindUserId(http.User, feature.Runtime.Options.UserIdClaimType), feature.KeyedUserId, StringComparison.Ordinal))
+        {
+            return "the user is not the one the key was built for";
+        }
+
+        return null;
+    }
+
+    private HashSet<int> StatusCodeSet(ResponseCacheRuntime runtime) =>
+        StatusCodes is null ? runtime.DefaultStatusCodes : _statusCodeSet ??= [.. StatusCodes];
+
+    internal static bool IsAuthenticated(ClaimsPrincipal? user)
+    {
+        if (user is null)
+        {
+            return false;
+        }
+
+        foreach (var identity in user.Identities)
+        {
+            if (identity.IsAuthenticated)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string? FindUserId(ClaimsPrincipal user, string claimType)
+    {
+        foreach (var identity in user.Identities)
+        {
+            if (identity.IsAuthenticated && identity.FindFirst(claimType)?.Value is { Length: > 0 } id)
+            {
+                return id;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool HasCredentials(HttpRequest request, string[]? cookieNames, bool hasCookies)
+    {
+        if (!StringValues.IsNullOrEmpty(request.Headers.Authorization))
+        {
+            return true;
+        }
+
+        if (!hasCookies)
+        {
+            return false;
+        }
+
+        if (cookieNames is null)
+        {
+            // The authentication cookies could not be determined: any cookie might be one.
+            return true;
+        }
+
+        var cookies = request.Cookies;
+        foreach (var name in cookieNames)
+        {
+            if (cookies.ContainsKey(name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
