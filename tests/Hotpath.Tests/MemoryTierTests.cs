@@ -116,6 +116,29 @@ public sealed class MemoryTierTests
 
     [Theory]
     [MemberData(nameof(Servers))]
+    public async Task KnownTagVersionsFollowInvalidationsOnOtherInstances(string server)
+    {
+        var prefix = TestServers.UniquePrefix(nameof(KnownTagVersionsFollowInvalidationsOnOtherInstances));
+        using var a = TestServers.NewInstance(server, prefix);
+        using var b = TestServers.NewInstance(server, prefix);
+        await Ready(a.Cache);
+        await Ready(b.Cache);
+        var serverOnly = new CacheEntryOptions { Tags = ["products"], UseMemoryTier = false };
+        await a.Cache.SetAsync("page:1", "p1", serverOnly);
+
+        // b learns the tag's version while reading (kept in memory, so later tagged reads need no extra round trip).
+        Assert.True((await b.Cache.GetAsync<string>("page:1")).Found);
+        Assert.True(b.Cache.Memory!.TryGetTagVersion("products", out _));
+
+        await a.Cache.InvalidateTagAsync("products");
+
+        Assert.True(await Eventually.TrueAsync(async () => !(await b.Cache.GetAsync<string>("page:1")).Found, Bound));
+        await b.Cache.SetAsync("page:1", "p2", serverOnly);
+        Assert.Equal("p2", (await a.Cache.GetAsync<string>("page:1")).Value);
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
     public async Task AnInstanceIgnoresItsOwnMessages(string server)
     {
         using var instance = TestServers.NewInstance(server, TestServers.UniquePrefix(nameof(AnInstanceIgnoresItsOwnMessages)));

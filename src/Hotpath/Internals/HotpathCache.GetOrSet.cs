@@ -167,8 +167,14 @@ internal sealed partial class HotpathCache
     {
         while (true)
         {
-            var mine = new InFlight<T>();
-            var flight = _inFlight.GetOrAdd(key, mine);
+            // Most callers in a stampede join a run that exists: allocate a new one only when needed.
+            InFlight<T>? mine = null;
+            if (!_inFlight.TryGetValue(key, out var flight))
+            {
+                mine = new InFlight<T>();
+                flight = _inFlight.GetOrAdd(key, mine);
+            }
+
             if (flight is not InFlight<T> typed)
             {
                 // The same key read as another type at the same moment: do not share, just compute.

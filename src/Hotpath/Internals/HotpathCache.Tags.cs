@@ -50,29 +50,75 @@ internal sealed partial class HotpathCache
 
     internal static string TagKey(string tag) => TagKeyPrefix + CacheKey.Escape(tag);
 
-    /// <summary>Reads the current versions of <paramref name="tags"/> (pipelined) as the header text <c>tag@v,tag@v</c>.</summary>
+    /// <summary>Reads the current versions of <paramref name="tags"/> as the header text <c>tag@v,tag@v</c>.</summary>
     private async Task<string> GetTagVersionsAsync(IReadOnlyList<string> tags, CancellationToken cancellationToken)
     {
-        var reads = new Task<RedisValue>[tags.Count];
-        for (var i = 0; i < reads.Length; i++)
+        var escaped = new string[tags.Count];
+        for (var i = 0; i < escaped.Length; i++)
         {
-            reads[i] = _db!.StringGetAsync(TagKey(tags[i]));
+            escaped[i] = CacheKey.Escape(tags[i]);
         }
 
-        await WithCancellation(Task.WhenAll(reads), cancellationToken).ConfigureAwait(false);
+        var versions = await CurrentTagVersionsAsync(escaped, cancellationToken).ConfigureAwait(false);
         var builder = new StringBuilder();
-        for (var i = 0; i < reads.Length; i++)
+        for (var i = 0; i < escaped.Length; i++)
         {
             if (i > 0)
             {
                 builder.Append(',');
             }
 
-            var version = reads[i].Result;
-            builder.Append(CacheKey.Escape(tags[i])).Append('@').Append(version.IsNull ? "0" : version.ToString());
+            builder.Append(escaped[i]).Append('@').Append(versions[i]);
         }
 
         return builder.ToString();
+    }
+
+    /// <summary>
+    /// The current versions of escaped tags: from the memory tier when it knows them (the backplane
+    /// keeps them current, like memory entries), otherwise from the server in one pipelined round trip.
+    /// </summary>
+    private async ValueTask<string[]> CurrentTagVersionsAsync(string[] escapedTags, CancellationToken cancellationToken)
+    {
+        var versions = new string[escapedTags.Length];
+        Task<RedisValue>?[]? reads = null;
+        var globalBefore = _memory?.GlobalVersion ?? 0;
+        for (var i = 0; i < escapedTags.Length; i++)
+        {
+            if (_memory is not null && _memory.TryGetTagVersion(escapedTags[i], out var known))
+            {
+                versions[i] = known;
+                continue;
+            }
+
+            reads ??= new Task<RedisValue>?[escapedTags.Length];
+            reads[i] = _db!.StringGetAsync(TagKeyPrefix + escapedTags[i]);
+        }
+
+        if (reads is null)
+        {
+            return versions;
+        }
+
+        foreach (var read in reads)
+        {
+            if (read is not null)
+            {
+                await WithCancellation(read, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        for (var i = 0; i < reads.Length; i++)
+        {
+            if (reads[i] is { } read)
+            {
+                var value = read.Result;
+                versions[i] = value.IsNull ? "0" : value.ToString();
+                _memory?.StoreTagVersion(escapedTags[i], versions[i], globalBefore);
+            }
+        }
+
+        return versions;
     }
 
     /// <summary>The escaped tag names of a header's <c>tag@version,…</c> text.</summary>
@@ -95,7 +141,7 @@ internal sealed partial class HotpathCache
     private async ValueTask<bool> TagsAreCurrentAsync(string tagVersions, CancellationToken cancellationToken)
     {
         var pairs = tagVersions.Split(',');
-        var reads = new Task<RedisValue>[pairs.Length];
+        var names = new string[pairs.Length];
         var expected = new string[pairs.Length];
         for (var i = 0; i < pairs.Length; i++)
         {
@@ -106,15 +152,14 @@ internal sealed partial class HotpathCache
             }
 
             // Tags in the header are already escaped.
-            reads[i] = _db!.StringGetAsync(TagKeyPrefix + pairs[i][..at]);
+            names[i] = pairs[i][..at];
             expected[i] = pairs[i][(at + 1)..];
         }
 
-        await WithCancellation(Task.WhenAll(reads), cancellationToken).ConfigureAwait(false);
-        for (var i = 0; i < reads.Length; i++)
+        var current = await CurrentTagVersionsAsync(names, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < current.Length; i++)
         {
-            var current = reads[i].Result;
-            if (!(current.IsNull ? expected[i] == "0" : current.ToString() == expected[i]))
+            if (current[i] != expected[i])
             {
                 return false;
             }

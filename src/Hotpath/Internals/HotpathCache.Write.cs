@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using StackExchange.Redis;
 
 namespace Hotpath.Internals;
@@ -42,6 +43,7 @@ internal sealed partial class HotpathCache
         return _db is null || list.Length == 0 ? new ValueTask<long>(0L) : DeleteManyAsync(list, cancellationToken);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteAsync<T>(string key, T value, EntrySettings settings, CancellationToken cancellationToken)
     {
         if (!_faults.Allow())

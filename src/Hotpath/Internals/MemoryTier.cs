@@ -46,9 +46,11 @@ internal readonly record struct MemorySnapshot(long Stripe, long Global);
 internal sealed class MemoryTier
 {
     private const int StripeCount = 1024;
+    private const int MaxTagVersions = 10_000;
 
     private readonly ConcurrentDictionary<string, MemoryEntry> _entries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _tagEpochs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _tagVersions = new(StringComparer.Ordinal);
     private readonly long[] _stripes = new long[StripeCount];
     private readonly MemoryTierOptions _options;
     private readonly TimeProvider _time;
@@ -72,6 +74,41 @@ internal sealed class MemoryTier
     /// it neither serves nor stores memory entries until the subscription is back and the tier cleared.
     /// </summary>
     public bool IsTrusted => _trusted;
+
+    /// <summary>Moves on every tag, pattern and whole-tier invalidation; guards tag versions read from the server.</summary>
+    public long GlobalVersion => Volatile.Read(ref _global);
+
+    /// <summary>A tag's server-side version as last read, while the backplane keeps it current.</summary>
+    public bool TryGetTagVersion(string escapedTag, out string version)
+    {
+        if (_trusted && _tagVersions.TryGetValue(escapedTag, out version!))
+        {
+            return true;
+        }
+
+        version = null!;
+        return false;
+    }
+
+    /// <summary>Remembers tag versions read from the server, unless a tag invalidation arrived since <paramref name="globalBefore"/>.</summary>
+    public void StoreTagVersion(string escapedTag, string version, long globalBefore)
+    {
+        if (!_trusted || GlobalVersion != globalBefore)
+        {
+            return;
+        }
+
+        if (_tagVersions.Count >= MaxTagVersions)
+        {
+            _tagVersions.Clear();
+        }
+
+        _tagVersions[escapedTag] = version;
+        if (GlobalVersion != globalBefore)
+        {
+            _tagVersions.TryRemove(escapedTag, out _);
+        }
+    }
 
     public MemorySnapshot Snapshot(string key) =>
         new(Volatile.Read(ref _stripes[Stripe(key)]), Volatile.Read(ref _global));
@@ -152,12 +189,14 @@ internal sealed class MemoryTier
     {
         _tagEpochs.AddOrUpdate(tag, 1, static (_, epoch) => epoch + 1);
         Interlocked.Increment(ref _global);
+        _tagVersions.TryRemove(tag, out _);
     }
 
     public void Clear()
     {
         Interlocked.Increment(ref _global);
         _entries.Clear();
+        _tagVersions.Clear();
         Interlocked.Exchange(ref _size, 0);
     }
 

@@ -13,6 +13,15 @@ namespace Hotpath.Serialization;
 public sealed class SystemTextJsonCacheSerializer : ICacheSerializer
 {
     private readonly JsonSerializerOptions _options;
+    private readonly JsonWriterOptions _writerOptions;
+
+    // One writer per thread, reset for each value: serialization is synchronous, and a writer per call
+    // would be the only allocation of a write besides the stored bytes.
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    [ThreadStatic]
+    private static SystemTextJsonCacheSerializer? t_writerOwner;
 
     /// <summary>Creates a serializer with <see cref="JsonSerializerDefaults.Web"/> options.</summary>
     public SystemTextJsonCacheSerializer()
@@ -32,6 +41,13 @@ public sealed class SystemTextJsonCacheSerializer : ICacheSerializer
 
         options.MakeReadOnly();
         _options = options;
+        _writerOptions = new JsonWriterOptions
+        {
+            Encoder = options.Encoder,
+            Indented = options.WriteIndented,
+            MaxDepth = options.MaxDepth,
+            SkipValidation = true,
+        };
     }
 
     /// <summary>Creates a serializer that resolves every type through a source-generated context.</summary>
@@ -44,8 +60,27 @@ public sealed class SystemTextJsonCacheSerializer : ICacheSerializer
     /// <inheritdoc />
     public void Serialize<T>(T value, IBufferWriter<byte> destination)
     {
-        using var writer = new Utf8JsonWriter(destination);
-        JsonSerializer.Serialize(writer, value, TypeInfo<T>());
+        var writer = t_writer;
+        if (writer is null || !ReferenceEquals(t_writerOwner, this))
+        {
+            writer = new Utf8JsonWriter(destination, _writerOptions);
+            t_writer = writer;
+            t_writerOwner = this;
+        }
+        else
+        {
+            writer.Reset(destination);
+        }
+
+        try
+        {
+            JsonSerializer.Serialize(writer, value, TypeInfo<T>());
+        }
+        finally
+        {
+            // Drop the reference to the destination so a pooled buffer is not kept alive.
+            writer.Reset(Stream.Null);
+        }
     }
 
     /// <inheritdoc />
