@@ -5,6 +5,7 @@ using Hotpath.Api.Caching;
 using Hotpath.Api.Data;
 using Hotpath.Api.Errors;
 using Hotpath.Api.Me;
+using Hotpath.Api.Observability;
 using Hotpath.Api.Products;
 using Hotpath.Api.Stats;
 using Microsoft.AspNetCore.Authentication;
@@ -38,7 +39,9 @@ builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
 builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
 builder.Services.Configure<JsonOptions>(options => options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
-builder.Services.AddHealthChecks();
+
+// /metrics (OpenTelemetry, Prometheus text), /healthz (liveness), /readyz (cache server and database).
+builder.AddSampleObservability();
 
 var app = builder.Build();
 
@@ -52,7 +55,7 @@ app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();
 
-app.MapHealthChecks("/healthz");
+app.MapSampleObservability();
 app.MapStats();
 app.MapProducts();
 app.MapAuth();
