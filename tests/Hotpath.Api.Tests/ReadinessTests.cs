@@ -31,7 +31,7 @@ public sealed class ReadinessTests
             Assert.Equal("Healthy", Status(ready, "hotpath"));
             Assert.Equal("Healthy", Status(ready, "database"));
 
-            // A probe checks the database without sending it SQL, so it never shows in dbCommands.
+            // A probe's SELECT 1 goes past EF Core, so it never shows in dbCommands.
             var commands = (await client.StatsAsync()).DbCommands;
             for (var i = 0; i < 3; i++)
             {
@@ -57,6 +57,25 @@ public sealed class ReadinessTests
             var back = await WaitForReadinessAsync(client, HttpStatusCode.OK);
             Assert.Equal("Healthy", Status(back, "hotpath"));
         }
+    }
+
+    [Fact]
+    public async Task ReadyzReportsTheDatabaseWhenItIsGone()
+    {
+        await using var db = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using var app = ApiFactory.ForServer(TestServers.Garnet, db);
+        var client = app.CreateClient();
+        await WaitForReadinessAsync(client, HttpStatusCode.OK);
+
+        var file = db.SqlitePath!;
+        File.Move(file, file + ".away");
+        var down = await WaitForReadinessAsync(client, HttpStatusCode.ServiceUnavailable);
+        Assert.Equal("Unhealthy", Status(down, "database"));
+        Assert.Equal("Healthy", Status(down, "hotpath"));
+        Assert.False(File.Exists(file), "a probe must not create an empty database");
+
+        File.Move(file + ".away", file);
+        await WaitForReadinessAsync(client, HttpStatusCode.OK);
     }
 
     /// <summary>Polls <c>/readyz</c> until it answers <paramref name="expected"/>, checking <c>/healthz</c> stays 200 on every round.</summary>
