@@ -5,10 +5,10 @@ using Hotpath.Api.Caching;
 using Hotpath.Api.Data;
 using Hotpath.Api.Errors;
 using Hotpath.Api.Me;
+using Hotpath.Api.Observability;
 using Hotpath.Api.Products;
 using Hotpath.Api.Stats;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Json;
@@ -39,7 +39,9 @@ builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
 builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
 builder.Services.Configure<JsonOptions>(options => options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
-builder.Services.AddHealthChecks();
+
+// /metrics (OpenTelemetry, Prometheus text), /healthz (liveness), /readyz (cache server and database).
+builder.AddSampleObservability();
 
 var app = builder.Build();
 
@@ -53,8 +55,7 @@ app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();
 
-// Liveness only: the app answers. Dependencies (Redis, the database) belong to readiness.
-app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = static _ => false });
+app.MapSampleObservability();
 app.MapStats();
 app.MapProducts();
 app.MapAuth();

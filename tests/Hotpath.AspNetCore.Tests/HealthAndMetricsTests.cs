@@ -53,6 +53,8 @@ public sealed class HealthAndMetricsTests
         var report = await app.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
 
         Assert.Equal(HealthStatus.Unhealthy, report.Entries["hotpath"].Status);
+        Assert.Contains("RedisConnectionException", report.Entries["hotpath"].Description, StringComparison.Ordinal);
+        Assert.Null(report.Entries["hotpath"].Exception);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await app.GetTestClient().GetAsync("/readyz")).StatusCode);
     }
 

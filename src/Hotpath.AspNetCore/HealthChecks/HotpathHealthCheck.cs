@@ -7,7 +7,8 @@ namespace Hotpath.AspNetCore.HealthChecks;
 /// <summary>
 /// Reports whether the cache server answers a <c>PING</c> within <see cref="HotpathOptions.OperationTimeout"/>.
 /// Registered by <c>AddHotpath</c> under the name <see cref="Name"/> with the tag <see cref="ReadyTag"/>.
-/// A disabled cache (<c>REDIS_URL=none</c>) is healthy: nothing is expected of it.
+/// A disabled cache (<c>REDIS_URL=none</c>) is healthy: nothing is expected of it. A failure names the
+/// exception's type only, so a probe never logs a stack trace.
 /// </summary>
 internal sealed class HotpathHealthCheck(HotpathConnection connection, IOptions<HotpathOptions> options) : IHealthCheck
 {
@@ -30,7 +31,9 @@ internal sealed class HotpathHealthCheck(HotpathConnection connection, IOptions<
         }
         catch (Exception ex) when (FaultReporter.IsStoreFault(ex))
         {
-            return new HealthCheckResult(context.Registration.FailureStatus, "The cache server did not answer PING.", ex);
+            // The type says enough; the exception itself would put a stack trace in the logs on every
+            // probe, while the cache already logs the fault once per burst.
+            return new HealthCheckResult(context.Registration.FailureStatus, $"The cache server did not answer PING ({ex.GetType().Name}).");
         }
     }
 }

@@ -43,6 +43,8 @@ internal sealed class FaultReporter
 
     public void Report(string operation, Exception exception)
     {
+        // Before anything can log or rethrow it.
+        StoreExceptionRedaction.RemoveKeys(exception);
         Interlocked.Increment(ref TotalFaults);
         Interlocked.Increment(ref _faultsSinceSuccess);
         if (_breaker is not null && _breaker.Failed())

@@ -13,6 +13,18 @@ internal sealed class HotpathMetrics : IDisposable
     internal const int MaxAreas = 64;
     internal const string OtherArea = "(other)";
 
+    // Bucket boundaries for exporters that honour advice (OpenTelemetry does): their defaults are
+    // made for milliseconds, so a round trip in seconds would always land in the first bucket.
+    private static readonly InstrumentAdvice<double> DurationAdvice = new()
+    {
+        HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    };
+
+    private static readonly InstrumentAdvice<double> LagAdvice = new()
+    {
+        HistogramBucketBoundaries = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
+    };
+
     private readonly Meter _meter;
     private readonly bool _ownsMeter;
     private readonly Counter<long> _hits;
@@ -53,8 +65,8 @@ internal sealed class HotpathMetrics : IDisposable
         _replayed = _meter.CreateCounter<long>("hotpath.cache.invalidations_replayed", "{invalidation}", "Queued invalidations replayed after the server answered again.");
         _overflows = _meter.CreateCounter<long>("hotpath.cache.invalidation_queue_overflows", "{overflow}", "Times the invalidation queue overflowed and fell back to clearing the whole prefix.");
         _circuitOpened = _meter.CreateCounter<long>("hotpath.cache.circuit_opened", "{open}", "Times the circuit breaker opened after repeated faults.");
-        _duration = _meter.CreateHistogram<double>("hotpath.cache.operation.duration", "s", "Duration of cache operations that reached the server, by operation and key area.");
-        _backplaneLag = _meter.CreateHistogram<double>("hotpath.backplane.lag", "ms", "Time from publishing an invalidation to its arrival at another instance (clocks of both instances).");
+        _duration = _meter.CreateHistogram<double>("hotpath.cache.operation.duration", "s", "Duration of cache operations that reached the server, by operation and key area.", tags: null, DurationAdvice);
+        _backplaneLag = _meter.CreateHistogram<double>("hotpath.backplane.lag", "ms", "Time from publishing an invalidation to its arrival at another instance (clocks of both instances).", tags: null, LagAdvice);
     }
 
     public Meter Meter => _meter;
