@@ -43,6 +43,7 @@ public sealed class PeerSet : IDisposable
 
     private readonly ConnectionMultiplexer _rawMultiplexer;
     private readonly ServiceProvider _hotpathServices;
+    private readonly ServiceProvider _hotpathL1Services;
     private readonly ServiceProvider _microsoftServices;
     private readonly FusionCache _fusion;
 
@@ -60,6 +61,18 @@ public sealed class PeerSet : IDisposable
         });
         _hotpathServices = hotpath.BuildServiceProvider();
         Hotpath = _hotpathServices.GetRequiredService<ICache>();
+
+        var hotpathL1 = new ServiceCollection();
+        hotpathL1.AddLogging();
+        hotpathL1.AddHotpath(configuration: null, configure: static o => o.RedisUrl = BenchRedis.Url);
+        _hotpathL1Services = hotpathL1.BuildServiceProvider();
+        HotpathL1 = _hotpathL1Services.GetRequiredService<ICache>();
+        var memory = ((HotpathCache)HotpathL1).Memory!;
+        for (var i = 0; i < 500 && !memory.IsTrusted; i++)
+        {
+            // The memory tier serves only once the backplane is subscribed.
+            Thread.Sleep(10);
+        }
 
         var microsoft = new ServiceCollection();
         microsoft.AddLogging();
@@ -83,6 +96,9 @@ public sealed class PeerSet : IDisposable
 
     public ICache Hotpath { get; }
 
+    /// <summary>Hotpath as configured by default: memory tier (L1) in front of Redis, with its backplane.</summary>
+    public ICache HotpathL1 { get; }
+
     public DistributedJsonCache Distributed { get; }
 
     public HybridCache Hybrid { get; }
@@ -93,14 +109,10 @@ public sealed class PeerSet : IDisposable
     public long HotpathFaults => ((HotpathCache)Hotpath).Faults.TotalFaults;
 
     /// <summary>
-    /// Options that keep the measured Hotpath Redis-only, so Redis-vs-Redis rows stay comparable. When
-    /// Hotpath's in-process tier (L1) exists, switch it off here and add a separately configured
-    /// "Hotpath (L1+L2)" peer next to it.
+    /// Options that keep the measured Hotpath Redis-only, so Redis-vs-Redis rows stay comparable; the
+    /// default configuration (memory tier on) is the separate <see cref="HotpathL1"/> peer.
     /// </summary>
-    public static void ConfigureHotpathRedisOnly(HotpathOptions options)
-    {
-        _ = options;
-    }
+    public static void ConfigureHotpathRedisOnly(HotpathOptions options) => options.L1.Enabled = false;
 
     public static void DisposeShared()
     {
@@ -211,6 +223,7 @@ public sealed class PeerSet : IDisposable
         _fusion.Dispose();
         _microsoftServices.Dispose();
         _hotpathServices.Dispose();
+        _hotpathL1Services.Dispose();
         _rawMultiplexer.Dispose();
     }
 }

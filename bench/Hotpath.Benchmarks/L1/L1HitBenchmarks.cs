@@ -34,6 +34,7 @@ public class L1HitBenchmarks<T, TFrozen>
     private string _hybridKey = string.Empty;
     private string _hybridFrozenKey = string.Empty;
     private string _memoryKey = string.Empty;
+    private string _hotpathKey = string.Empty;
 
     [GlobalSetup]
     public void Setup()
@@ -43,6 +44,12 @@ public class L1HitBenchmarks<T, TFrozen>
         _hybridKey = PeerSet.Key<T>(Suite, Peer.Hybrid);
         _hybridFrozenKey = PeerSet.Key<T>(Suite, Peer.Hybrid, "immutable");
         _memoryKey = PeerSet.Key<T>(Suite, Peer.Raw, "memory");
+        _hotpathKey = PeerSet.Key<T>(Suite, Peer.Hotpath, "l1");
+        _peers.HotpathL1.SetAsync(_hotpathKey, Payloads.Get<T>(), PeerSet.Ttl).AsTask().GetAwaiter().GetResult();
+        if (!_peers.HotpathL1.GetAsync<T>(_hotpathKey).IsCompletedSuccessfully)
+        {
+            CaseLog.Unexpected(Self, nameof(HotpathL1), "not answered from memory");
+        }
         Seed.Hit(_peers, Peer.Fusion, _fusionKey, Payloads.Get<T>());
         Seed.Hit(_peers, Peer.Hybrid, _hybridKey, Payloads.Get<T>());
         _peers.Hybrid.SetAsync(_hybridFrozenKey, Payloads.Get<TFrozen>(), PeerSet.HybridEntry).AsTask().GetAwaiter().GetResult();
@@ -53,6 +60,9 @@ public class L1HitBenchmarks<T, TFrozen>
 
     [GlobalCleanup]
     public void Cleanup() => _memory.Dispose();
+
+    [Benchmark(Baseline = true, Description = "Hotpath (L1)")]
+    public ValueTask<CacheResult<T>> HotpathL1() => _peers.HotpathL1.GetAsync<T>(_hotpathKey);
 
     [Benchmark(Description = "FusionCache (L1)")]
     public ValueTask<MaybeValue<T>> Fusion() => _peers.Fusion.TryGetAsync<T>(_fusionKey, PeerSet.FusionEntry);
