@@ -30,6 +30,9 @@ internal static partial class Log
     [LoggerMessage(1013, LogLevel.Information, "User {UserId} logged out.")]
     public static partial void LoggedOut(ILogger logger, int userId);
 
+    [LoggerMessage(1014, LogLevel.Warning, "A login attempt was refused: too many attempts for one email from one client address.")]
+    public static partial void LoginThrottled(ILogger logger);
+
     [LoggerMessage(1020, LogLevel.Information, "Product {ProductId} created.")]
     public static partial void ProductCreated(ILogger logger, int productId);
 

@@ -8,6 +8,7 @@ using Hotpath.Api.Me;
 using Hotpath.Api.Observability;
 using Hotpath.Api.Products;
 using Hotpath.Api.Stats;
+using Hotpath.Api.Throttling;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -17,8 +18,14 @@ using Microsoft.AspNetCore.Identity;
 var builder = WebApplication.CreateBuilder(args);
 
 // The cache: REDIS_URL picks the server; unset, an embedded Garnet server starts with the app.
-// Hotpath's optional features (response cache, rate limits, ...) chain on the builder this returns.
-builder.Services.AddHotpath(builder.Configuration);
+// Hotpath's optional features chain on the builder this returns: whole-response caching of the product
+// reads, rate limits held in the cache server (limits under RateLimits in appsettings.json), and
+// Idempotency-Key on product creation.
+builder.Services.AddHotpath(builder.Configuration)
+    .AddResponseCache()
+    .AddRateLimiting()
+    .AddIdempotency();
+builder.Services.AddApiThrottling();
 
 // The database: DATABASE_URL picks it; unset, a SQLite file under data/.
 builder.Services.AddAppDatabase();
@@ -48,12 +55,20 @@ var app = builder.Build();
 await app.InitializeDatabaseAsync();
 
 // Middleware, outermost first. Errors first so everything below answers in problem details;
-// authentication before anything that depends on the caller (a per-user response cache or rate limit
-// goes after UseAuthorization).
+// authentication before anything that depends on the caller.
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
+
+// Hotpath, after authentication so limits, cached responses and idempotency keys know the user:
+// throttle first (even requests that authorization will refuse), then serve whole responses from the
+// response cache, then remember responses to Idempotency-Key requests. CacheStatusMiddleware sits
+// before the response cache so a handler's own X-Cache verdict survives a response-cache miss.
+app.UseRateLimiter();
 app.UseAuthorization();
+app.UseMiddleware<CacheStatusMiddleware>();
+app.UseHotpathResponseCache();
+app.UseIdempotency();
 
 app.MapSampleObservability();
 app.MapStats();

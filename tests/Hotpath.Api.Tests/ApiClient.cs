@@ -19,6 +19,9 @@ internal static class ApiClient
     public static string? CacheHeader(this HttpResponseMessage response) =>
         response.Headers.TryGetValues("X-Cache", out var values) ? values.Single() : null;
 
+    /// <summary>Whether the response came whole from the response cache: only its hits carry <c>Age</c>.</summary>
+    public static bool FromResponseCache(this HttpResponseMessage response) => response.Headers.Age is not null;
+
     public static async Task<string> LoginAsync(this HttpClient client, string email, string password = DemoPassword)
     {
         using var response = await client.PostAsJsonAsync("/api/auth/login", new { email, password });

@@ -15,13 +15,24 @@ internal sealed class ApiFactory : WebApplicationFactory<Program>
     private readonly TestDatabase _database;
     private readonly IReadOnlyDictionary<string, string> _settings;
     private readonly string _environment;
+    private readonly bool _appRateLimits;
 
-    public ApiFactory(string redisUrl, TestDatabase database, IReadOnlyDictionary<string, string>? settings = null, string environment = "Development")
+    /// <param name="redisUrl">The cache server.</param>
+    /// <param name="database">The app's database.</param>
+    /// <param name="settings">More configuration, applied last.</param>
+    /// <param name="environment">The hosting environment.</param>
+    /// <param name="appRateLimits">
+    /// Keep the app's own rate limits (appsettings.json). Otherwise they are raised far out of reach,
+    /// since most tests log in and read far more often than a person would; <paramref name="settings"/>
+    /// can still set any of them.
+    /// </param>
+    public ApiFactory(string redisUrl, TestDatabase database, IReadOnlyDictionary<string, string>? settings = null, string environment = "Development", bool appRateLimits = false)
     {
         _redisUrl = redisUrl;
         _database = database;
         _settings = settings ?? new Dictionary<string, string>();
         _environment = environment;
+        _appRateLimits = appRateLimits;
         KeyPrefix = TestServers.UniquePrefix("api");
     }
 
@@ -36,8 +47,8 @@ internal sealed class ApiFactory : WebApplicationFactory<Program>
     /// <summary>The app's own cache service, to look at or clear what it cached.</summary>
     public ICache Cache => (ICache)Services.GetService(typeof(ICache))!;
 
-    public static ApiFactory ForServer(string server, TestDatabase database, IReadOnlyDictionary<string, string>? settings = null, string environment = "Development") =>
-        new(TestServers.Url(server), database, settings, environment);
+    public static ApiFactory ForServer(string server, TestDatabase database, IReadOnlyDictionary<string, string>? settings = null, string environment = "Development", bool appRateLimits = false) =>
+        new(TestServers.Url(server), database, settings, environment, appRateLimits);
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -56,6 +67,14 @@ internal sealed class ApiFactory : WebApplicationFactory<Program>
         // that a test would read as a bug. An unreachable server still fails fast.
         builder.UseSetting("Hotpath:OperationTimeout", "00:00:05");
         builder.UseSetting("Hotpath:ConnectTimeout", "00:00:10");
+        if (!_appRateLimits)
+        {
+            builder.UseSetting("RateLimits:Login:PerEmailAndIp", "100000");
+            builder.UseSetting("RateLimits:Login:PerIp", "100000");
+            builder.UseSetting("RateLimits:Api:TokenLimit", "1000000");
+            builder.UseSetting("RateLimits:Api:TokensPerPeriod", "1000000");
+        }
+
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

@@ -1,5 +1,7 @@
 using Hotpath.Api.Data;
 using Hotpath.Api.Errors;
+using Hotpath.Api.Throttling;
+using Hotpath.RateLimiting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
@@ -13,16 +15,19 @@ internal static class AuthEndpoints
 
     private static readonly Lazy<string> s_decoyHash = new(() => new PasswordHasher<User>().HashPassword(s_decoy, Guid.NewGuid().ToString()));
 
-    /// <summary>Maps the routes and returns their group, for conventions added later (a login rate limit).</summary>
+    /// <summary>
+    /// Maps the routes and returns their group. Login attempts are limited per client address by an
+    /// endpoint policy, and per (email, client address) inside the handler, once the body is read.
+    /// </summary>
     public static RouteGroupBuilder MapAuth(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/auth");
-        group.MapPost("/login", LoginAsync);
+        group.MapPost("/login", LoginAsync).RequireRateLimiting(RateLimitPolicies.LoginPerIp);
         group.MapPost("/logout", LogoutAsync).RequireAuthorization();
         return group;
     }
 
-    private static async Task<IResult> LoginAsync(LoginRequest request, AppDbContext db, IPasswordHasher<User> hasher, SessionStore sessions, TimeProvider time, ILoggerFactory loggers, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<IResult> LoginAsync(LoginRequest request, AppDbContext db, IPasswordHasher<User> hasher, SessionStore sessions, LoginThrottle throttle, TimeProvider time, ILoggerFactory loggers, HttpContext http, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (string.IsNullOrWhiteSpace(request.Email))
@@ -42,6 +47,20 @@ internal static class AuthEndpoints
 
         var logger = loggers.CreateLogger(typeof(AuthEndpoints));
         var email = request.Email!.Trim().ToLowerInvariant();
+
+        // Before the password check, so a refused attempt costs no hashing and right or wrong guesses count alike.
+        using (var lease = await throttle.AcquireAsync(email, http, cancellationToken))
+        {
+            if (!lease.IsAcquired)
+            {
+                Log.LoginThrottled(logger);
+                var unavailable = lease.TryGetMetadata(HotpathRateLimitMetadata.Decision, out var decision) && decision is { IsUnavailable: true };
+                return unavailable
+                    ? Problems.ServiceUnavailable("Login attempts cannot be counted right now. Try again shortly.")
+                    : Problems.TooManyRequests("Too many login attempts for this email from this address. Try again after the time in Retry-After.");
+            }
+        }
+
         var user = await db.Users.FirstOrDefaultAsync(u => u.Email == email, cancellationToken);
         var verdict = hasher.VerifyHashedPassword(user ?? s_decoy, user?.PasswordHash ?? s_decoyHash.Value, request.Password!);
         if (user is null || verdict == PasswordVerificationResult.Failed)

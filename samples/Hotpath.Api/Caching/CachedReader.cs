@@ -28,12 +28,12 @@ internal sealed class CachedReader(ICache cache, AppStats stats)
         if (cached.Found)
         {
             stats.CacheHit();
-            http.Response.Headers[CacheHeader.Name] = CacheHeader.Hit;
+            CacheHeader.Set(http, CacheHeader.Hit);
             return new CachedValue<T>(cached.Value, FromCache: true);
         }
 
         stats.CacheMiss();
-        http.Response.Headers[CacheHeader.Name] = CacheHeader.Miss;
+        CacheHeader.Set(http, CacheHeader.Miss);
         var value = await cache.GetOrSetAsync(key, state, load, options, cancellationToken);
         return new CachedValue<T>(value, FromCache: false);
     }

@@ -12,6 +12,9 @@ internal static class Problems
     public static IResult Unauthorized(string detail) =>
         TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized");
 
+    public static IResult TooManyRequests(string detail) =>
+        TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status429TooManyRequests, title: "Too Many Requests");
+
     public static IResult ServiceUnavailable(string detail) =>
         TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable");
 }

@@ -6,7 +6,10 @@ internal static class ProductCacheKeys
     /// <summary>The featured list.</summary>
     public const string Featured = "products:featured:v1";
 
-    /// <summary>Carried by every cached page of the paged list, so one invalidation clears them all.</summary>
+    /// <summary>
+    /// Carried by every cached page of the paged list and by every cached response of the list and item
+    /// endpoints, so one invalidation clears them all.
+    /// </summary>
     public const string ListTag = "products";
 
     /// <summary>One product, or the cached absence of one.</summary>
@@ -14,6 +17,12 @@ internal static class ProductCacheKeys
 
     /// <summary>One page of the paged list.</summary>
     public static string Page(int page, int pageSize) => CacheKey.Create($"products:page:{page}:size:{pageSize}:v1");
+
+    /// <summary>
+    /// How long whole responses of <c>GET /api/products</c> and <c>GET /api/products/{id}</c> stay in the
+    /// response cache. Every product write invalidates <see cref="ListTag"/>, which evicts them at once.
+    /// </summary>
+    public static readonly TimeSpan ResponseTtl = TimeSpan.FromSeconds(30);
 
     public static readonly CacheEntryOptions FeaturedOptions = CacheEntryOptions.WithTtl(TimeSpan.FromSeconds(60));
 

@@ -16,14 +16,19 @@ internal static class ProductEndpoints
 
     public const int MaxPage = 1_000_000;
 
-    /// <summary>Maps the products routes and returns their group, for conventions added later (response cache, rate limits).</summary>
+    /// <summary>
+    /// Maps the products routes and returns their group. The list and item reads are also cached as
+    /// whole responses (anonymous requests only, tag <c>products</c>); a create honours <c>Idempotency-Key</c>.
+    /// </summary>
     public static RouteGroupBuilder MapProducts(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/products");
-        group.MapGet("/", GetPageAsync);
+        group.MapGet("/", GetPageAsync)
+            .CacheResponse(p => p.Expire(ProductCacheKeys.ResponseTtl).Tag(ProductCacheKeys.ListTag).VaryByQuery("page", "pageSize"));
         group.MapGet("/featured", GetFeaturedAsync);
-        group.MapGet("/{id:int}", GetByIdAsync);
-        group.MapPost("/", CreateAsync).RequireAuthorization(AuthPolicies.Admin);
+        group.MapGet("/{id:int}", GetByIdAsync)
+            .CacheResponse(ProductCacheKeys.ResponseTtl, ProductCacheKeys.ListTag);
+        group.MapPost("/", CreateAsync).RequireAuthorization(AuthPolicies.Admin).RequireIdempotency();
         group.MapPut("/{id:int}", UpdateAsync).RequireAuthorization(AuthPolicies.Admin);
         group.MapDelete("/{id:int}", DeleteAsync).RequireAuthorization(AuthPolicies.Admin);
         return group;
