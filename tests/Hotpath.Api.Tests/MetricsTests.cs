@@ -64,7 +64,10 @@ public sealed class MetricsTests
         Assert.Equal("MISS", editedMiss.CacheHeader());
         Assert.Equal("HIT", editedHit.CacheHeader());
         Assert.Equal(2, Delta(afterEdit, afterRead, Misses, ("area", "product")));
-        Assert.Equal(1, Delta(afterEdit, afterRead, Hits, ("area", "product")));
+
+        // The item is also response-cached: its second read is a hit of the whole response.
+        Assert.Equal(1, Delta(afterEdit, afterRead, Hits, ("area", "response")));
+        Assert.Equal(0, Delta(afterEdit, afterRead, Hits, ("area", "product")));
         Assert.Equal(1, Delta(afterEdit, afterRead, DbCommands));
 
         // Step 5: repeated reads are hits, the database is not asked, and the hit ratio climbs.
