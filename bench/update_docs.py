@@ -217,7 +217,8 @@ def hotpath_row(rows: list[dict]) -> dict | None:
     for row in rows:
         if row["_method"] == "Hotpath":
             return row
-    return None
+    # Suites with one Hotpath configuration name it, e.g. "Hotpath (L1)".
+    return next((row for row in rows if row["_method"].startswith("Hotpath (")), None)
 
 
 def render_core(sets: list) -> str:
