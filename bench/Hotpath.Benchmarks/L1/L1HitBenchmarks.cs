@@ -11,8 +11,8 @@ namespace Hotpath.Benchmarks.L1;
 /// A hit answered from process memory: FusionCache's and HybridCache's memory tier (HybridCache with a
 /// plain mutable type, which it deserializes on every hit, and with a sealed <c>[ImmutableObject(true)]</c>
 /// type, which it returns as is), next to <see cref="IMemoryCache"/> and a <see cref="ConcurrentDictionary{TKey,TValue}"/>
-/// as the floor. Hotpath's own memory tier joins as one more method here (and a peer in <see cref="PeerSet"/>)
-/// once it exists; the docs generator then shows every row's ratio to it.
+/// as the floor, against Hotpath's own memory tier (the default configuration, <see cref="PeerSet.HotpathL1"/>);
+/// the docs generator shows every row's ratio to it.
 /// </summary>
 /// <typeparam name="T">The plain payload type.</typeparam>
 /// <typeparam name="TFrozen">The same payload as an immutable type.</typeparam>
