@@ -155,7 +155,7 @@ internal sealed partial class HotpathCache
             return;
         }
 
-        var flight = new InFlight<T>();
+        var flight = new InFlight<T> { Tags = settings.Tags };
         if (_inFlight.TryAdd(key, flight))
         {
             _metrics.EagerRefresh(key);
@@ -167,7 +167,7 @@ internal sealed partial class HotpathCache
     {
         while (true)
         {
-            var mine = new InFlight<T>();
+            var mine = new InFlight<T> { Tags = settings.Tags };
             var flight = _inFlight.GetOrAdd(key, mine);
             if (flight is not InFlight<T> typed)
             {

@@ -44,6 +44,7 @@ internal sealed partial class HotpathCache
 
     private async ValueTask WriteAsync<T>(string key, T value, EntrySettings settings, CancellationToken cancellationToken)
     {
+        DetachFlight(key);
         if (!_faults.Allow())
         {
             Skipped(InvalidationKind.Key, key);
@@ -101,6 +102,7 @@ internal sealed partial class HotpathCache
 
     private async ValueTask<bool> DeleteOneAsync(string key, CancellationToken cancellationToken)
     {
+        DetachFlight(key);
         _memory?.Evict(key);
         if (!_faults.Allow())
         {
@@ -136,6 +138,7 @@ internal sealed partial class HotpathCache
     {
         foreach (var key in keys)
         {
+            DetachFlight(key);
             _memory?.Evict(key);
         }
 
