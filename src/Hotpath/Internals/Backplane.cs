@@ -21,12 +21,15 @@ internal sealed class Backplane : IDisposable
     private readonly RedisChannel _channel;
     private readonly string _instance = Guid.NewGuid().ToString("N")[..12];
     private readonly ISubscriber _subscriber;
+    private readonly Action<InvalidationKind, string>? _invalidated;
     private int _recovering;
     private volatile bool _disposed;
 
-    public Backplane(HotpathConnection connection, MemoryTier memory, HotpathMetrics metrics, ILogger logger, TimeProvider time)
+    // invalidated: told of every invalidation heard from another instance, after the memory tier has dropped what it names.
+    public Backplane(HotpathConnection connection, MemoryTier memory, HotpathMetrics metrics, ILogger logger, TimeProvider time, Action<InvalidationKind, string>? invalidated = null)
     {
         _connection = connection;
+        _invalidated = invalidated;
         _memory = memory;
         _metrics = metrics;
         _logger = logger;
@@ -111,12 +114,15 @@ internal sealed class Backplane : IDisposable
         {
             case "k":
                 _memory.Evict(parts[4]);
+                _invalidated?.Invoke(InvalidationKind.Key, parts[4]);
                 break;
             case "t":
                 _memory.InvalidateTag(parts[4]);
+                _invalidated?.Invoke(InvalidationKind.Tag, parts[4]);
                 break;
             default:
                 _memory.Clear();
+                _invalidated?.Invoke(InvalidationKind.Clear, string.Empty);
                 break;
         }
 

@@ -155,7 +155,7 @@ internal sealed partial class HotpathCache
             return;
         }
 
-        var flight = new InFlight<T>();
+        var flight = new InFlight<T> { Tags = settings.Tags };
         if (_inFlight.TryAdd(key, flight))
         {
             _metrics.EagerRefresh(key);
@@ -171,7 +171,7 @@ internal sealed partial class HotpathCache
             InFlight<T>? mine = null;
             if (!_inFlight.TryGetValue(key, out var flight))
             {
-                mine = new InFlight<T>();
+                mine = new InFlight<T> { Tags = settings.Tags };
                 flight = _inFlight.GetOrAdd(key, mine);
             }
 

@@ -34,7 +34,8 @@ internal sealed partial class HotpathCache
         }
 
         // The memory tier is cleared whole (before and after): pattern deletions are rare, and
-        // matching globs against every memory entry would buy little.
+        // matching globs against every memory entry would buy little. Factory runs likewise.
+        DetachAllFlights();
         _memory?.Clear();
         if (!_faults.Allow())
         {

@@ -21,6 +21,7 @@ internal sealed partial class HotpathCache
         }
 
         var escaped = CacheKey.Escape(tag);
+        DetachTaggedFlights(escaped);
         if (!_faults.Allow())
         {
             _memory?.InvalidateTag(escaped);

@@ -46,6 +46,7 @@ internal sealed partial class HotpathCache
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteAsync<T>(string key, T value, EntrySettings settings, CancellationToken cancellationToken)
     {
+        DetachFlight(key);
         if (!_faults.Allow())
         {
             Skipped(InvalidationKind.Key, key);
@@ -103,6 +104,7 @@ internal sealed partial class HotpathCache
 
     private async ValueTask<bool> DeleteOneAsync(string key, CancellationToken cancellationToken)
     {
+        DetachFlight(key);
         _memory?.Evict(key);
         if (!_faults.Allow())
         {
@@ -138,6 +140,7 @@ internal sealed partial class HotpathCache
     {
         foreach (var key in keys)
         {
+            DetachFlight(key);
             _memory?.Evict(key);
         }
 

@@ -44,7 +44,7 @@ internal sealed partial class HotpathCache : ICache, IDisposable
         if (_db is not null && options.L1.Enabled)
         {
             _memory = new MemoryTier(options.L1, _time);
-            _backplane = new Backplane(connection, _memory, metrics, _logger, _time);
+            _backplane = new Backplane(connection, _memory, metrics, _logger, _time, OnRemoteInvalidation);
         }
     }
 

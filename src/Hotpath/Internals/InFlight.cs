@@ -3,6 +3,8 @@ namespace Hotpath.Internals;
 /// <summary>One factory run shared by every concurrent caller that missed the same key in this process.</summary>
 internal abstract class InFlight
 {
+    /// <summary>The tags of the entry the run computes, so a tag invalidation can detach it.</summary>
+    public IReadOnlyList<string>? Tags { get; init; }
 }
 
 internal sealed class InFlight<T> : InFlight
