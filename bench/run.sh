@@ -108,6 +108,16 @@ if [ "$paired" -eq 1 ]; then
   set -e
 fi
 
+if [ "$paired" -eq 1 ]; then
+  log "backplane propagation between two instances, 500 writes (results/backplane.tsv)"
+  set +e
+  timeout --signal=INT --kill-after=10 120 \
+    dotnet "$root/bench/Hotpath.Benchmarks/bin/Release/net10.0/Hotpath.Benchmarks.dll" \
+    --backplane-latency 500 --artifacts "$artifacts" 2>&1 | tee -a "$artifacts/run.log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || log "backplane measurement failed"
+  set -e
+fi
+
 if [ "$docs" -eq 1 ] && compgen -G "$artifacts/results/*-report.csv" >/dev/null; then
   python3 "$root/bench/update_docs.py" "$artifacts" "$root/docs/benchmarks.md"
 fi

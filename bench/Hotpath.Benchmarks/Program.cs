@@ -4,15 +4,16 @@ using Hotpath.Benchmarks.Infrastructure;
 
 // Runs the suites named by --filter (all by default) in this process against HOTPATH_BENCH_REDIS,
 // or, with --paired SECONDS, the interleaved hit check of the Redis-bound peers (see InterleavedHitCheck),
-// or, with --alloc-profile [CALLS], the sampled allocations of a hit by type (see AllocationProfile).
+// or, with --alloc-profile [CALLS], the sampled allocations of a hit by type (see AllocationProfile),
+// or, with --backplane-latency [SAMPLES], the propagation delay between two instances (see BackplaneLatency).
 // bench/run.sh starts a Redis, runs both in Release and rewrites docs/benchmarks.md from the results.
 var artifacts = Path.GetFullPath(ArgumentValue(args, "--artifacts") ?? "BenchmarkDotNet.Artifacts");
-if (args.Contains("--paired") || args.Contains("--alloc-profile"))
+if (args.Contains("--paired") || args.Contains("--alloc-profile") || args.Contains("--backplane-latency"))
 {
     try
     {
-        return args.Contains("--paired")
-            ? await InterleavedHitCheck.RunAsync(args, artifacts)
+        return args.Contains("--paired") ? await InterleavedHitCheck.RunAsync(args, artifacts)
+            : args.Contains("--backplane-latency") ? await BackplaneLatency.RunAsync(args, artifacts)
             : await AllocationProfile.RunAsync(args, artifacts);
     }
     finally
