@@ -450,11 +450,34 @@ public sealed class CacheContractTests
     public async Task RawPayloadsShareTagsWithTypedEntries(string server)
     {
         var cache = NewCache(server, nameof(RawPayloadsShareTagsWithTypedEntries));
+
+        // Raw writes are guarded by the memory tier's invalidation counters, which count once the backplane is up.
+        Assert.True(await Eventually.TrueAsync(() => Task.FromResult(cache.Memory!.IsTrusted), TimeSpan.FromSeconds(10)));
         byte[] payload = [0, 1, 2, 255, (byte)'\n'];
+        Assert.Null(await cache.GetBytesAsync("response:1", default));
         await cache.SetBytesAsync("response:1", payload, TimeSpan.FromMinutes(1), ["products"], default);
 
         Assert.Equal(payload, await cache.GetBytesAsync("response:1", default));
         await cache.InvalidateTagAsync("products");
         Assert.Null(await cache.GetBytesAsync("response:1", default));
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task ARawPayloadComputedBeforeAnInvalidationIsNotStored(string server)
+    {
+        var cache = NewCache(server, nameof(ARawPayloadComputedBeforeAnInvalidationIsNotStored));
+
+        // Raw writes are guarded by the memory tier's invalidation counters, which count once the backplane is up.
+        Assert.True(await Eventually.TrueAsync(() => Task.FromResult(cache.Memory!.IsTrusted), TimeSpan.FromSeconds(10)));
+        Assert.Null(await cache.GetBytesAsync("response:2", default));
+
+        // The response was being computed when a write invalidated its tag: storing it would serve old data.
+        await cache.InvalidateTagAsync("products");
+        await cache.SetBytesAsync("response:2", new byte[] { 1 }, TimeSpan.FromMinutes(1), ["products"], default);
+
+        Assert.Null(await cache.GetBytesAsync("response:2", default));
+        await cache.SetBytesAsync("response:2", new byte[] { 2 }, TimeSpan.FromMinutes(1), ["products"], default);
+        Assert.Equal(new byte[] { 2 }, await cache.GetBytesAsync("response:2", default));
     }
 }

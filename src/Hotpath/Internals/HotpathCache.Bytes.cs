@@ -6,13 +6,23 @@ namespace Hotpath.Internals;
 // JSON). Same header, tags, prefix and fault handling as typed entries; no serializer.
 internal sealed partial class HotpathCache
 {
+    private const int MaxReadMarks = 10_000;
+
+    // A raw-payload miss remembers what the memory tier's invalidation counters looked like; the write
+    // that follows (a response computed after the miss) is dropped if any invalidation of the key or of
+    // any tag arrived in between — the stale-set race of the response cache, closed the way the lease
+    // closes it for GetOrSet. Needs the memory tier (its counters follow local and backplane invalidations).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, MemorySnapshot> _readMarks = new(StringComparer.Ordinal);
+
     /// <summary>Reads a raw payload; null on a miss, an invalidated tag, a lease placeholder or a fault.</summary>
     internal async ValueTask<byte[]?> GetBytesAsync(string key, CancellationToken cancellationToken)
     {
         ValidateKey(key);
         cancellationToken.ThrowIfCancellationRequested();
+        var before = _memory?.Snapshot(key) ?? default;
         if (_db is null || !CanRead)
         {
+            MarkMiss(key, before);
             _metrics.Miss(key);
             return null;
         }
@@ -23,18 +33,21 @@ internal sealed partial class HotpathCache
             _faults.Succeeded();
             if (lease is null)
             {
+                MarkMiss(key, before);
                 _metrics.Miss(key);
                 return null;
             }
 
             if (!EntryCodec.TryParse(lease.Span, out var info))
             {
+                MarkMiss(key, before);
                 Corrupt(key, "no Hotpath header");
                 return null;
             }
 
             if (!info.HasPayload(lease.Length) || info.IsExpiredAt(NowUnixMs()) || (info.HasTags && !await TagsAreCurrentAsync(ReadTags(lease.Span, info), cancellationToken).ConfigureAwait(false)))
             {
+                MarkMiss(key, before);
                 _metrics.Miss(key);
                 return null;
             }
@@ -44,6 +57,7 @@ internal sealed partial class HotpathCache
         }
         catch (Exception ex) when (FaultReporter.IsStoreFault(ex))
         {
+            MarkMiss(key, before);
             _faults.Report("get", ex);
             _metrics.Error(key, "get");
             return null;
@@ -59,6 +73,13 @@ internal sealed partial class HotpathCache
         cancellationToken.ThrowIfCancellationRequested();
         if (_db is null || !_faults.Allow())
         {
+            return;
+        }
+
+        if (_memory is not null && (!_readMarks.TryRemove(key, out var mark) || _memory.Snapshot(key) != mark))
+        {
+            // Invalidated since the miss that led to this write (or no miss is known): the payload may predate it.
+            _metrics.LeaseVoided(key);
             return;
         }
 
@@ -87,5 +108,22 @@ internal sealed partial class HotpathCache
                 throw;
             }
         }
+    }
+
+    private void MarkMiss(string key, MemorySnapshot before)
+    {
+        if (_memory is null)
+        {
+            return;
+        }
+
+        if (_readMarks.Count >= MaxReadMarks)
+        {
+            // Misses that never led to a write (responses that were not cacheable) must not pile up.
+            _readMarks.Clear();
+        }
+
+        // The earliest miss wins: a write is dropped if anything was invalidated since any miss before it.
+        _readMarks.TryAdd(key, before);
     }
 }

@@ -148,7 +148,11 @@ public sealed class HistoryCheckerTests(ITestOutputHelper output)
         // must hold everywhere is that no read invents a value.
         Assert.Empty(report.Impossible);
         Assert.True(report.Succeeded >= limits.MinOperations, $"only {report.Succeeded} operations succeeded");
-        Assert.True(report.CacheHits >= report.Reads / 10, $"only {report.CacheHits} of {report.Reads} reads were cache hits");
+
+        // Every write here invalidates the shared "products" tag, and a response computed across any
+        // invalidation is not stored, so with writes this frequent the second instance hits far less
+        // often than the first; the bound only proves its caches are in use.
+        Assert.True(report.CacheHits >= report.Reads / 100, $"only {report.CacheHits} of {report.Reads} reads were cache hits");
     }
 
     private static double Max(List<StaleRead> reads) => reads.Count == 0 ? 0 : reads.Max(s => s.Behind.TotalMilliseconds);
