@@ -208,9 +208,15 @@ internal sealed class MemoryTier
     }
 
     /// <summary>Trusts the tier again after the backplane is back; anything stored before is already gone.</summary>
+    /// <remarks>
+    /// No invalidation counter moves here: values read from the server while the tier was not trusted
+    /// are as current as any server read, and a moved counter would void writes guarded by it for nothing.
+    /// </remarks>
     public void Trust()
     {
-        Clear();
+        _entries.Clear();
+        Interlocked.Exchange(ref _size, 0);
+        _tagVersions.Clear();
         _trusted = true;
     }
 
