@@ -13,7 +13,10 @@ namespace Hotpath;
 /// </remarks>
 public interface ICache
 {
-    /// <summary>Reads a value. One round trip; two when the entry carries tags.</summary>
+    /// <summary>
+    /// Reads a value. No round trip on a memory-tier hit; otherwise one (a second one for an entry's tags
+    /// only when their versions are not already known to this instance).
+    /// </summary>
     /// <typeparam name="T">The type the value was stored as.</typeparam>
     /// <param name="key">The cache key.</param>
     /// <param name="cancellationToken">Cancels the wait for the server.</param>

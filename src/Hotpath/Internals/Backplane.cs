@@ -45,8 +45,6 @@ internal sealed class Backplane : IDisposable
         _ = SubscribeAsync();
     }
 
-    public string InstanceId => _instance;
-
     public Task PublishKeyAsync(string key) => PublishAsync("k", key);
 
     public Task PublishTagAsync(string escapedTag) => PublishAsync("t", escapedTag);

@@ -49,8 +49,6 @@ internal sealed partial class HotpathCache
         }
     }
 
-    internal static string TagKey(string tag) => TagKeyPrefix + CacheKey.Escape(tag);
-
     /// <summary>Reads the current versions of <paramref name="tags"/> as the header text <c>tag@v,tag@v</c>.</summary>
     private async Task<string> GetTagVersionsAsync(IReadOnlyList<string> tags, CancellationToken cancellationToken)
     {

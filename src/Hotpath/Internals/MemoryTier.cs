@@ -67,8 +67,6 @@ internal sealed class MemoryTier
 
     public int Count => _entries.Count;
 
-    public long ApproximateSize => Interlocked.Read(ref _size);
-
     /// <summary>
     /// False while the backplane is down: this instance cannot hear other instances' invalidations, so
     /// it neither serves nor stores memory entries until the subscription is back and the tier cleared.
