@@ -117,7 +117,7 @@ public sealed class LockTests
         var first = Locks(server, prefix);
         var second = Locks(server, prefix);
 
-        var stale = await first.AcquireAsync("job", TimeSpan.FromMilliseconds(300));
+        var stale = await first.AcquireAsync("job", TimeSpan.FromSeconds(1));
         Assert.Null(await second.TryAcquireAsync("job", TimeSpan.FromSeconds(5)));
         var next = await second.TryAcquireAsync("job", TimeSpan.FromSeconds(5), wait: TimeSpan.FromSeconds(10));
 
@@ -155,11 +155,13 @@ public sealed class LockTests
         var prefix = TestServers.UniquePrefix(nameof(AutomaticExtensionKeepsTheLockPastItsLease));
         var holder = Locks(server, prefix, configure: o => o.AutoExtend = true);
         var other = Locks(server, prefix);
-        var lease = TimeSpan.FromMilliseconds(300);
+        // Long enough that a stalled thread pool on a loaded machine does not outlast a whole lease
+        // (the handle then rightly reports the lock lost), short enough that the loop spans several.
+        var lease = TimeSpan.FromSeconds(1);
 
         await using (var handle = await holder.AcquireAsync("sync", lease))
         {
-            var until = DateTime.UtcNow + (lease * 4);
+            var until = DateTime.UtcNow + (lease * 3);
             while (DateTime.UtcNow < until)
             {
                 Assert.Null(await other.TryAcquireAsync("sync", TimeSpan.FromSeconds(5)));
