@@ -11,7 +11,9 @@ public sealed class ResilienceOptions
 
     /// <summary>
     /// How long the cache is skipped once the breaker opens; then a single probe is let through, and
-    /// its success closes the breaker. The default is 5 seconds.
+    /// its success closes the breaker (its failure opens it for another period). A probe that never
+    /// reports (its caller was cancelled) is given up after the same period and the next call probes.
+    /// The default is 5 seconds.
     /// </summary>
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(5);
 
