@@ -47,6 +47,7 @@ public static class HotpathResponseCacheBuilderExtensions
         services.TryAddSingleton(static sp => new ResponseCacheRuntime(
             sp.GetRequiredService<IOptions<HotpathResponseCacheOptions>>(),
             sp.GetRequiredService<ILoggerFactory>(),
+            new ResponseCacheMetrics(sp.GetRequiredService<HotpathMetrics>()),
             sp,
             sp.GetService<TimeProvider>()));
         return builder;

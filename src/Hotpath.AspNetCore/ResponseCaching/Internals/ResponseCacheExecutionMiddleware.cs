@@ -24,6 +24,11 @@ internal sealed class ResponseCacheExecutionMiddleware(RequestDelegate next)
         }
 
         feature.Executed = true;
+        if (!feature.Bypassed)
+        {
+            feature.Runtime.Metrics.Count(ResponseCacheMetrics.Miss);
+        }
+
         if (!feature.Storing)
         {
             // Nothing is stored, so the framework takes no copy of the headers: set MISS now.
@@ -73,15 +78,24 @@ internal sealed class ResponseCacheExecutionMiddleware(RequestDelegate next)
 
         if (!buffer.IsBuffering)
         {
+            feature.NotStored(ResponseCacheReason.TooLarge);
             return;
         }
 
         var written = buffer.Written;
-        if (!response.HasStarted
-            && StringValues.IsNullOrEmpty(response.Headers.ETag)
-            && ResponseCachePolicy.StoreRefusal(feature) is null)
+        if (!response.HasStarted)
         {
-            response.Headers.ETag = ComputeETag(written.Span);
+            // The cache's own verdict is never part of an entry: a status header the handler set would
+            // otherwise be replayed on every hit in place of HIT.
+            if (feature.Runtime.StatusHeaderName is { } header)
+            {
+                response.Headers.Remove(header);
+            }
+
+            if (StringValues.IsNullOrEmpty(response.Headers.ETag) && ResponseCachePolicy.StoreRefusal(feature) is null)
+            {
+                response.Headers.ETag = ComputeETag(written.Span);
+            }
         }
 
         if (!written.IsEmpty)

@@ -23,6 +23,12 @@ internal sealed class ResponseCacheFeature(ResponseCacheRuntime runtime, HttpCon
     /// <summary>The user whose id is in the key (per-user policies); null for a shared entry.</summary>
     public string? KeyedUserId { get; set; }
 
+    /// <summary>Whether the policy refused the request the cache (it is neither looked up nor stored).</summary>
+    public bool Bypassed { get; set; }
+
+    /// <summary>Why the response is not stored, once that is known; counted and logged once.</summary>
+    public ResponseCacheReason? NotStoredReason { get; private set; }
+
     /// <summary>The handler ran for this request.</summary>
     public bool Executed { get; set; }
 
@@ -34,4 +40,17 @@ internal sealed class ResponseCacheFeature(ResponseCacheRuntime runtime, HttpCon
 
     /// <summary>Whether the response's completion already wakes this request's waiters.</summary>
     public bool FinishRegistered { get; set; }
+
+    /// <summary>Records that the response will not be stored; only the first reason counts.</summary>
+    public void NotStored(ResponseCacheReason reason)
+    {
+        if (NotStoredReason is not null)
+        {
+            return;
+        }
+
+        NotStoredReason = reason;
+        Runtime.Metrics.NotStored(reason);
+        Log.NotStored(Runtime.Logger, reason.Text);
+    }
 }

@@ -40,7 +40,7 @@ internal static class ResponseCacheKey
     /// Builds the vary-by text of a request, or returns null with <paramref name="bypassReason"/> when the
     /// policy refuses the request (an unknown query key under <see cref="UnknownQueryKeyHandling.Bypass"/>).
     /// </summary>
-    public static string? BuildVary(HttpRequest request, ResponseCachePolicy policy, string? userId, out string? bypassReason)
+    public static string? BuildVary(HttpRequest request, ResponseCachePolicy policy, string? userId, out ResponseCacheReason? bypassReason)
     {
         bypassReason = null;
         var query = request.QueryString.HasValue ? request.Query : null;
@@ -50,7 +50,7 @@ internal static class ResponseCacheKey
             {
                 if (!known.Contains(pair.Key))
                 {
-                    bypassReason = "the query has a key the policy does not name";
+                    bypassReason = ResponseCacheReason.UnknownQueryKey;
                     return null;
                 }
             }

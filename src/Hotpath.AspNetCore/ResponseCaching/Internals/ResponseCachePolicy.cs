@@ -52,15 +52,16 @@ internal sealed class ResponseCachePolicy : IOutputCachePolicy
         var http = context.HttpContext;
         var method = http.Request.Method;
         var isGet = HttpMethods.IsGet(method);
+        var runtime = ResponseCacheRuntime.From(http);
         if (!isGet && !HttpMethods.IsHead(method))
         {
             context.EnableOutputCaching = false;
             context.AllowCacheLookup = false;
             context.AllowCacheStorage = false;
+            runtime.Metrics.Bypassed(ResponseCacheReason.Method);
             return ValueTask.CompletedTask;
         }
 
-        var runtime = ResponseCacheRuntime.From(http);
         if (StringValues.IsNullOrEmpty(http.Request.Headers.Cookie))
         {
             return DecideAsync(context, runtime, isGet, cookieNames: null, hasCookies: false, cancellationToken);
@@ -97,7 +98,7 @@ internal sealed class ResponseCachePolicy : IOutputCachePolicy
             context.Tags.Add(tag);
         }
 
-        string? bypass = null;
+        ResponseCacheReason? bypass = null;
         string? userId = null;
         var userAuthenticated = IsAuthenticated(http.User);
         if (userAuthenticated || HasCredentials(request, cookieNames, hasCookies))
@@ -105,15 +106,15 @@ internal sealed class ResponseCachePolicy : IOutputCachePolicy
             feature.AuthenticatedAtLookup = true;
             if (!PerUser)
             {
-                bypass = "the request is authenticated and the policy is not per-user";
+                bypass = ResponseCacheReason.Authenticated;
             }
             else if (!userAuthenticated)
             {
-                bypass = "the request carries credentials that are not authenticated yet (the cache runs before authentication)";
+                bypass = ResponseCacheReason.CredentialsNotAuthenticated;
             }
             else if ((userId = FindUserId(http.User, options.UserIdClaimType)) is null)
             {
-                bypass = "the signed-in user has no user id claim";
+                bypass = ResponseCacheReason.NoUserId;
             }
         }
 
@@ -122,7 +123,9 @@ internal sealed class ResponseCachePolicy : IOutputCachePolicy
         {
             context.AllowCacheLookup = false;
             context.AllowCacheStorage = false;
-            Log.Bypassed(runtime.Logger, bypass!);
+            feature.Bypassed = true;
+            runtime.Metrics.Bypassed(bypass!);
+            Log.Bypassed(runtime.Logger, bypass!.Text);
             return ValueTask.CompletedTask;
         }
 
@@ -147,6 +150,7 @@ internal sealed class ResponseCachePolicy : IOutputCachePolicy
                 context.HttpContext.Response.Headers[header] = "HIT";
             }
 
+            feature.Runtime.Metrics.Count(ResponseCacheMetrics.Hit);
             feature.Runtime.LookupHit(feature);
         }
 
@@ -163,13 +167,13 @@ internal sealed class ResponseCachePolicy : IOutputCachePolicy
         var refusal = StoreRefusal(feature);
         if (refusal is null && context.HttpContext.Response.ContentLength > feature.Runtime.Options.MaximumBodySize)
         {
-            refusal = "the body is larger than MaximumBodySize";
+            refusal = ResponseCacheReason.TooLarge;
         }
 
         if (refusal is not null)
         {
             context.AllowCacheStorage = false;
-            Log.NotStored(feature.Runtime.Logger, refusal);
+            feature.NotStored(refusal);
         }
 
         return ValueTask.CompletedTask;
@@ -179,19 +183,19 @@ internal sealed class ResponseCachePolicy : IOutputCachePolicy
     /// Why the finished response must not be stored, or null. Checked when the handler is done, so it
     /// sees the user that authentication (wherever it sits in the pipeline) has set by then.
     /// </summary>
-    internal static string? StoreRefusal(ResponseCacheFeature feature)
+    internal static ResponseCacheReason? StoreRefusal(ResponseCacheFeature feature)
     {
         var http = feature.HttpContext;
         var response = http.Response;
         if (!feature.StatusCodes.Contains(response.StatusCode))
         {
-            return "the status code is not cacheable";
+            return ResponseCacheReason.Status;
         }
 
         var headers = response.Headers;
         if (!StringValues.IsNullOrEmpty(headers.SetCookie))
         {
-            return "the response sets a cookie";
+            return ResponseCacheReason.SetCookie;
         }
 
         var cacheControl = headers.CacheControl;
@@ -199,7 +203,7 @@ internal sealed class ResponseCachePolicy : IOutputCachePolicy
             && (HeaderUtilities.ContainsCacheDirective(cacheControl, CacheControlHeaderValue.NoStoreString)
                 || HeaderUtilities.ContainsCacheDirective(cacheControl, CacheControlHeaderValue.PrivateString)))
         {
-            return "the response is Cache-Control: no-store or private";
+            return ResponseCacheReason.CacheControl;
         }
 
         var authenticated = IsAuthenticated(http.User);
@@ -212,12 +216,12 @@ internal sealed class ResponseCachePolicy : IOutputCachePolicy
                     feature.Runtime.WarnAuthenticatedAfterLookup();
                 }
 
-                return "the request became authenticated after the lookup";
+                return ResponseCacheReason.AuthenticatedAfterLookup;
             }
         }
         else if (!authenticated || !string.Equals(FindUserId(http.User, feature.Runtime.Options.UserIdClaimType), feature.KeyedUserId, StringComparison.Ordinal))
         {
-            return "the user is not the one the key was built for";
+            return ResponseCacheReason.OtherUser;
         }
 
         return null;

@@ -23,11 +23,12 @@ internal sealed class ResponseCacheRuntime
     private int _warnedAboutOrder;
     private int _waiting;
 
-    public ResponseCacheRuntime(IOptions<HotpathResponseCacheOptions> options, ILoggerFactory loggerFactory, IServiceProvider services, TimeProvider? time = null)
+    public ResponseCacheRuntime(IOptions<HotpathResponseCacheOptions> options, ILoggerFactory loggerFactory, ResponseCacheMetrics metrics, IServiceProvider services, TimeProvider? time = null)
     {
         Options = options.Value;
         Options.Validate();
         Logger = loggerFactory.CreateLogger("Hotpath.ResponseCache");
+        Metrics = metrics;
         _services = services;
         _time = time ?? TimeProvider.System;
         StatusHeaderName = string.IsNullOrEmpty(Options.CacheStatusHeaderName) ? null : Options.CacheStatusHeaderName;
@@ -46,6 +47,8 @@ internal sealed class ResponseCacheRuntime
     public HotpathResponseCacheOptions Options { get; }
 
     public ILogger Logger { get; }
+
+    public ResponseCacheMetrics Metrics { get; }
 
     public string? StatusHeaderName { get; }
 
