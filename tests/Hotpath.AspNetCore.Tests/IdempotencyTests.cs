@@ -19,6 +19,7 @@ using StackExchange.Redis.KeyspaceIsolation;
 namespace Hotpath.AspNetCore.Tests;
 
 /// <summary>Idempotency-Key handling through TestServer, against every RESP server the suite has.</summary>
+[Collection(TimingSensitiveCollection.Name)]
 public sealed class IdempotencyTests
 {
     public static TheoryData<string> Servers => TestServers.Names;

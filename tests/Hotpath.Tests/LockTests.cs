@@ -10,6 +10,7 @@ using StackExchange.Redis.KeyspaceIsolation;
 namespace Hotpath.Tests;
 
 /// <summary>Distributed locks against every RESP server the suite has.</summary>
+[Collection(TimingSensitiveCollection.Name)]
 public sealed class LockTests
 {
     public static TheoryData<string> Servers => TestServers.Names;

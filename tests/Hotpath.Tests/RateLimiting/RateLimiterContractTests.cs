@@ -5,6 +5,7 @@ using StackExchange.Redis;
 
 namespace Hotpath.Tests.RateLimiting;
 
+[Collection(TimingSensitiveCollection.Name)]
 public sealed class RateLimiterContractTests
 {
     public static TheoryData<string, string> Cases => RateLimiterKit.ServersAndAlgorithms;
