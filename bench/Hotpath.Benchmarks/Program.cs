@@ -1,13 +1,20 @@
 using BenchmarkDotNet.Running;
 using Hotpath.Benchmarks.Core;
 using Hotpath.Benchmarks.Infrastructure;
+using Hotpath.Benchmarks.RateLimiting;
 
 // Runs the suites named by --filter (all by default) in this process against HOTPATH_BENCH_REDIS,
 // or, with --paired SECONDS, the interleaved hit check of the Redis-bound peers (see InterleavedHitCheck),
 // or, with --alloc-profile [CALLS], the sampled allocations of a hit by type (see AllocationProfile),
-// or, with --backplane-latency [SAMPLES], the propagation delay between two instances (see BackplaneLatency).
+// or, with --backplane-latency [SAMPLES], the propagation delay between two instances (see BackplaneLatency),
+// or, with --paired-ratelimit SECONDS, the interleaved check of rate-limit decisions (see InterleavedRateLimiterCheck).
 // bench/run.sh starts a Redis, runs both in Release and rewrites docs/benchmarks.md from the results.
 var artifacts = Path.GetFullPath(ArgumentValue(args, "--artifacts") ?? "BenchmarkDotNet.Artifacts");
+if (args.Contains(InterleavedRateLimiterCheck.Option))
+{
+    return await InterleavedRateLimiterCheck.RunAsync(args, artifacts);
+}
+
 if (args.Contains("--paired") || args.Contains("--alloc-profile") || args.Contains("--backplane-latency"))
 {
     try

@@ -127,7 +127,15 @@ public class RateLimiterBenchmarks
     [BenchmarkCategory("SlidingWindow")]
     public Task<bool> SlidingWindowHotpath() => Admit(_hotpathSlidingWindow);
 
-    private static async Task<bool> Admit(RateLimiter limiter)
+    /// <summary>Each algorithm's pair of limiters, Hotpath's first; valid after <see cref="Setup"/>.</summary>
+    internal IEnumerable<(string Algorithm, RateLimiter Hotpath, RateLimiter Peer)> Pairs =>
+    [
+        ("FixedWindow", _hotpathFixedWindow, _peerFixedWindow),
+        ("TokenBucket", _hotpathTokenBucket, _peerTokenBucket),
+        ("SlidingWindow", _hotpathSlidingWindow, _peerSlidingWindow),
+    ];
+
+    internal static async Task<bool> Admit(RateLimiter limiter)
     {
         using var lease = await limiter.AcquireAsync(1).ConfigureAwait(false);
         if (!lease.IsAcquired)
