@@ -9,11 +9,12 @@
 #
 # Anything else is passed to BenchmarkDotNet. After the suites, when the core or hit suite is among
 # them, an interleaved hit check of the Redis-bound peers (--paired, Core/InterleavedHitCheck.cs)
-# runs for 2 x 20 s. With
+# runs for 2 x 20 s, and when the rate-limit suite is, an interleaved check of the limiters against
+# RedisRateLimiting (--paired-ratelimit, RateLimiting/InterleavedRateLimiterCheck.cs) for 3 x 10 s. With
 # HOTPATH_BENCH_REDIS unset, a throwaway redis-server is started on a free 127.0.0.1 port (no
 # persistence) and stopped afterwards. The whole command stops itself after HOTPATH_BENCH_TIME_LIMIT
 # seconds (900). Results: bench/artifacts/results (markdown and CSV per suite, host.json,
-# observations.tsv, paired.tsv).
+# observations.tsv, paired.tsv, paired-ratelimit.tsv).
 set -euo pipefail
 started=$SECONDS
 cd "$(dirname "$0")/.."
@@ -79,7 +80,11 @@ for f in "${filters[@]}"; do
   case "$f" in '*'|*Core*|*PeerHit*|*Paired*|*paired*) paired=1 ;; esac
 done
 [ -n "${HOTPATH_BENCH_QUICK:-}" ] && paired_seconds=3
-reserve=$(( paired == 1 ? 2 * paired_seconds + 30 : 0 ))
+ratelimit=0
+for f in "${filters[@]}"; do
+  case "$f" in '*'|*RateLimit*) ratelimit=1 ;; esac
+done
+reserve=$(( (paired == 1 ? 2 * paired_seconds + 30 : 0) + (ratelimit == 1 ? 75 : 0) ))
 budget=$(( limit_seconds - (SECONDS - started) - reserve - 15 ))
 [ "$budget" -gt 60 ] || budget=60
 
@@ -115,6 +120,16 @@ if [ "$paired" -eq 1 ]; then
     dotnet "$root/bench/Hotpath.Benchmarks/bin/Release/net10.0/Hotpath.Benchmarks.dll" \
     --backplane-latency 500 --artifacts "$artifacts" 2>&1 | tee -a "$artifacts/run.log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || log "backplane measurement failed"
+  set -e
+fi
+
+if [ "$ratelimit" -eq 1 ]; then
+  log "interleaved rate-limit check against RedisRateLimiting, 10s per algorithm (results/paired-ratelimit.tsv)"
+  set +e
+  timeout --signal=INT --kill-after=10 75 \
+    dotnet "$root/bench/Hotpath.Benchmarks/bin/Release/net10.0/Hotpath.Benchmarks.dll" \
+    --paired-ratelimit 10 --artifacts "$artifacts" 2>&1 | tee -a "$artifacts/run.log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || log "interleaved rate-limit check failed"
   set -e
 fi
 

@@ -79,6 +79,8 @@ def main() -> int:
                 body += render_paired_peers(results / "paired.tsv")
         else:
             body = render_generic(sets)
+            if cls == "RateLimiterBenchmarks":
+                body += render_paired_ratelimit(results / "paired-ratelimit.tsv")
         parts[marker] = (heading, stamp + "\n\n" + body)
 
     text = docs.read_text() if docs.exists() else "# Benchmarks\n"
@@ -325,6 +327,34 @@ def render_paired_peers(path: Path) -> str:
             cells += [fmt_time(number(row["time_ns"])), fmt_bytes(number(row["bytes"])), ratio]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def render_paired_ratelimit(path: Path) -> str:
+    rows = load_paired(path)
+    lines = []
+    for algorithm in ("FixedWindow", "TokenBucket", "SlidingWindow"):
+        hot = next((r for r in rows if r["algorithm"] == algorithm and r["limiter"] == "Hotpath"), None)
+        peer = next((r for r in rows if r["algorithm"] == algorithm and r["limiter"] == "RedisRateLimiting"), None)
+        if hot is None or peer is None:
+            continue
+        # The file holds RedisRateLimiting/Hotpath ratios; the target is Hotpath/RedisRateLimiting, the inverse.
+        median = 1 / float(peer["ratio_median"])
+        low, high = 1 / float(peer["ratio_p75"]), 1 / float(peer["ratio_p25"])
+        like_for_like = algorithm != "SlidingWindow"
+        target = ("**meets**" if median <= 1.0 else "**misses**") if like_for_like else "not like for like"
+        lines.append(
+            f"| {algorithm} | {peer['rounds']} | {fmt_time(number(hot['time_ns']))} | {fmt_time(number(peer['time_ns']))} | "
+            f"{median:.2f}× ({low:.2f}–{high:.2f}) | {fmt_bytes(number(hot['bytes']))} | {fmt_bytes(number(peer['bytes']))} | {target} |")
+    if not lines:
+        return ""
+    return "\n".join([
+        "", "",
+        "Interleaved check (`--paired-ratelimit`): every round runs a block of 16 decisions on each side, "
+        "alternating which goes first; each round gives one time ratio, and the table shows their median "
+        "and middle half. Target: Hotpath at most 1.0× RedisRateLimiting's time.", "",
+        "| Algorithm | rounds | Hotpath time | RedisRateLimiting time | Hotpath / RedisRateLimiting (median, middle half) | Hotpath allocated | RedisRateLimiting allocated | target |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ] + lines)
 
 
 def verdict(label: str, row: dict, floor: dict) -> str:
