@@ -103,34 +103,26 @@ elif [ "$status" -ne 0 ]; then
   log "benchmarks exited with $status"
 fi
 
-if [ "$paired" -eq 1 ]; then
-  log "interleaved hit check, ${paired_seconds}s per payload"
+# One of the measurements that run outside BenchmarkDotNet: run_check SECONDS WHAT ARGS...
+run_check() {
+  local seconds=$1 what=$2
+  shift 2
+  log "$what"
   set +e
-  timeout --signal=INT --kill-after=10 $(( 2 * paired_seconds + 25 )) \
+  timeout --signal=INT --kill-after=10 "$seconds" \
     dotnet "$root/bench/Hotpath.Benchmarks/bin/Release/net10.0/Hotpath.Benchmarks.dll" \
-    --paired "$paired_seconds" --artifacts "$artifacts" 2>&1 | tee -a "$artifacts/run.log"
-  [ "${PIPESTATUS[0]}" -eq 0 ] || log "interleaved check failed"
+    "$@" --artifacts "$artifacts" 2>&1 | tee -a "$artifacts/run.log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || log "failed: $what"
   set -e
-fi
+}
 
 if [ "$paired" -eq 1 ]; then
-  log "backplane propagation between two instances, 500 writes (results/backplane.tsv)"
-  set +e
-  timeout --signal=INT --kill-after=10 120 \
-    dotnet "$root/bench/Hotpath.Benchmarks/bin/Release/net10.0/Hotpath.Benchmarks.dll" \
-    --backplane-latency 500 --artifacts "$artifacts" 2>&1 | tee -a "$artifacts/run.log"
-  [ "${PIPESTATUS[0]}" -eq 0 ] || log "backplane measurement failed"
-  set -e
+  run_check $(( 2 * paired_seconds + 25 )) "interleaved hit check, ${paired_seconds}s per payload" --paired "$paired_seconds"
+  run_check 120 "backplane propagation between two instances, 500 writes (results/backplane.tsv)" --backplane-latency 500
 fi
 
 if [ "$ratelimit" -eq 1 ]; then
-  log "interleaved rate-limit check against RedisRateLimiting, 10s per algorithm (results/paired-ratelimit.tsv)"
-  set +e
-  timeout --signal=INT --kill-after=10 75 \
-    dotnet "$root/bench/Hotpath.Benchmarks/bin/Release/net10.0/Hotpath.Benchmarks.dll" \
-    --paired-ratelimit 10 --artifacts "$artifacts" 2>&1 | tee -a "$artifacts/run.log"
-  [ "${PIPESTATUS[0]}" -eq 0 ] || log "interleaved rate-limit check failed"
-  set -e
+  run_check 75 "interleaved rate-limit check against RedisRateLimiting, 10s per algorithm (results/paired-ratelimit.tsv)" --paired-ratelimit 10
 fi
 
 if [ "$docs" -eq 1 ] && compgen -G "$artifacts/results/*-report.csv" >/dev/null; then
