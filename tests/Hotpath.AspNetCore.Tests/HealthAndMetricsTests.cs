@@ -13,15 +13,16 @@ namespace Hotpath.AspNetCore.Tests;
 
 public sealed class HealthAndMetricsTests
 {
-    private static async Task<WebApplication> App(string redisUrl)
+    /// <summary>A host whose timeouts are short only where the server is meant to be unreachable.</summary>
+    private static async Task<WebApplication> App(string redisUrl, TimeSpan? timeout = null)
     {
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseTestServer();
         builder.Services.AddHotpath(configure: o =>
         {
             o.RedisUrl = redisUrl;
-            o.OperationTimeout = TimeSpan.FromMilliseconds(500);
-            o.ConnectTimeout = TimeSpan.FromMilliseconds(500);
+            o.OperationTimeout = timeout ?? TestServers.OperationTimeout;
+            o.ConnectTimeout = timeout ?? TestServers.OperationTimeout;
         });
         builder.Services.AddHotpath();
         var app = builder.Build();
@@ -48,7 +49,7 @@ public sealed class HealthAndMetricsTests
         probe.Start();
         var port = ((IPEndPoint)probe.LocalEndpoint).Port;
         probe.Stop();
-        await using var app = await App($"redis://127.0.0.1:{port}");
+        await using var app = await App($"redis://127.0.0.1:{port}", TimeSpan.FromMilliseconds(500));
 
         var report = await app.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
+using Hotpath.AspNetCore.Internals;
 using Hotpath.Internals;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -165,7 +166,7 @@ internal sealed class IdempotencyMiddleware
     private async Task RunAsync(HttpContext context, string key, byte[] marker, byte[] fingerprint)
     {
         var original = context.Features.GetRequiredFeature<IHttpResponseBodyFeature>();
-        var capture = new ResponseCaptureStream(original.Stream, _options.MaxResponseBodySize);
+        using var capture = new ResponseBuffer(original.Stream, _options.MaxResponseBodySize);
         var buffered = new StreamResponseBodyFeature(capture, original);
         context.Features.Set<IHttpResponseBodyFeature>(buffered);
         var renewal = new Renewal(this, key, marker);
@@ -197,13 +198,13 @@ internal sealed class IdempotencyMiddleware
             await StoreAsync(response, key, marker, fingerprint, capture).ConfigureAwait(false);
         }
 
-        if (!capture.Overflowed && !capture.Captured.IsEmpty)
+        if (capture.IsBuffering && !capture.Written.IsEmpty)
         {
-            await original.Stream.WriteAsync(capture.Captured, context.RequestAborted).ConfigureAwait(false);
+            await original.Stream.WriteAsync(capture.Written, context.RequestAborted).ConfigureAwait(false);
         }
     }
 
-    private async Task StoreAsync(HttpResponse response, string key, byte[] marker, byte[] fingerprint, ResponseCaptureStream capture)
+    private async Task StoreAsync(HttpResponse response, string key, byte[] marker, byte[] fingerprint, ResponseBuffer capture)
     {
         var headers = new List<KeyValuePair<string, StringValues>>();
         foreach (var header in response.Headers)
@@ -214,12 +215,12 @@ internal sealed class IdempotencyMiddleware
             }
         }
 
-        if (capture.Overflowed)
+        if (!capture.IsBuffering)
         {
             Log.ResponseTooLarge(_logger, _options.MaxResponseBodySize);
         }
 
-        var record = IdempotencyRecord.Completed(fingerprint, response.StatusCode, headers, capture.Captured.Span, capture.Overflowed);
+        var record = IdempotencyRecord.Completed(fingerprint, response.StatusCode, headers, capture.Written.Span, !capture.IsBuffering);
         try
         {
             if (!await _store.CompleteAsync(key, marker, record, _options.Retention).ConfigureAwait(false))

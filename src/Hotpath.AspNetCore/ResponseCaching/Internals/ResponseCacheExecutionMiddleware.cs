@@ -1,4 +1,5 @@
 using System.IO.Hashing;
+using Hotpath.AspNetCore.Internals;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;

@@ -1,11 +1,13 @@
 using System.Buffers;
 
-namespace Hotpath.AspNetCore.ResponseCaching.Internals;
+namespace Hotpath.AspNetCore.Internals;
 
 /// <summary>
-/// Holds a cacheable response's body until the handler is done, so its ETag can be computed before the
-/// headers go out. Past <c>maxSize</c> bytes it writes what it holds and passes everything through (such
-/// a response is not stored anyway). Flushes are held while buffering.
+/// Holds a response body in pooled memory until the handler is done, up to <c>maxSize</c> bytes: the
+/// response cache computes the ETag from it before the headers go out, and idempotency stores the
+/// response before the client sees it complete. Past <c>maxSize</c> it writes what it holds and passes
+/// everything through (such a response is not stored). Flushes are held while buffering. Dispose it to
+/// return the memory.
 /// </summary>
 internal sealed class ResponseBuffer(Stream inner, long maxSize) : Stream
 {
