@@ -480,4 +480,54 @@ public sealed class CacheContractTests
         await cache.SetBytesAsync("response:2", new byte[] { 2 }, TimeSpan.FromMinutes(1), ["products"], default);
         Assert.Equal(new byte[] { 2 }, await cache.GetBytesAsync("response:2", default));
     }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task AClaimedRawPayloadIsStoredOnlyIfTheKeyWasNotWrittenAndWithTheTagVersionsOfTheClaim(string server)
+    {
+        // The server-side guard, so it holds without the memory tier and across instances.
+        var prefix = TestServers.UniquePrefix(nameof(AClaimedRawPayloadIsStoredOnlyIfTheKeyWasNotWrittenAndWithTheTagVersionsOfTheClaim));
+        void Configure(HotpathOptions o)
+        {
+            o.KeyPrefix = prefix;
+            o.L1.Enabled = false;
+        }
+
+        var cache = NewCache(server, string.Empty, Configure);
+        var other = NewCache(server, string.Empty, Configure);
+        var claimant = new Claimant(["products"]);
+
+        Assert.Null(await cache.GetBytesAsync("response:deleted", default, claimant));
+        await other.DeleteAsync("response:deleted");
+        Assert.False(await cache.SetBytesIfLeasedAsync("response:deleted", new byte[] { 1 }, TimeSpan.FromMinutes(1), claimant.Take("response:deleted"), default));
+        Assert.Null(await cache.GetBytesAsync("response:deleted", default));
+
+        Assert.Null(await cache.GetBytesAsync("response:tagged", default, claimant));
+        await other.InvalidateTagAsync("products");
+        Assert.True(await cache.SetBytesIfLeasedAsync("response:tagged", new byte[] { 2 }, TimeSpan.FromMinutes(1), claimant.Take("response:tagged"), default));
+        Assert.Null(await cache.GetBytesAsync("response:tagged", default));
+
+        Assert.Null(await cache.GetBytesAsync("response:current", default, claimant));
+        var lease = claimant.Take("response:current");
+        Assert.Null(await other.GetBytesAsync("response:current", default, new Claimant(["products"])));
+        Assert.True(await cache.SetBytesIfLeasedAsync("response:current", new byte[] { 3 }, TimeSpan.FromMinutes(1), lease, default));
+        Assert.False(await cache.SetBytesIfLeasedAsync("response:current", new byte[] { 4 }, TimeSpan.FromMinutes(1), lease, default));
+        Assert.Equal(new byte[] { 3 }, await other.GetBytesAsync("response:current", default));
+
+        Assert.Null(await cache.GetBytesAsync("response:released", default, claimant));
+        cache.ReleaseBytes("response:released", claimant.Take("response:released"));
+        Assert.True(await Eventually.TrueAsync(async () => !await Raw(server, cache).KeyExistsAsync("response:released"), TimeSpan.FromSeconds(5)));
+    }
+
+    /// <summary>Keeps the leases a raw-payload miss hands out, by key.</summary>
+    private sealed class Claimant(IReadOnlyList<string> tags) : IBytesClaimant
+    {
+        private readonly Dictionary<string, BytesLease> _leases = [];
+
+        public IReadOnlyList<string>? Tags => tags;
+
+        public void Claimed(string key, BytesLease lease) => _leases[key] = lease;
+
+        public BytesLease Take(string key) => _leases.Remove(key, out var lease) ? lease : throw new InvalidOperationException($"No lease for {key}.");
+    }
 }

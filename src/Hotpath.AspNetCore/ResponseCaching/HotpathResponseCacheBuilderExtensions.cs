@@ -3,6 +3,7 @@ using Hotpath.AspNetCore;
 using Hotpath.AspNetCore.ResponseCaching;
 using Hotpath.AspNetCore.ResponseCaching.Internals;
 using Hotpath.Internals;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.OutputCaching;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -39,13 +40,17 @@ public static class HotpathResponseCacheBuilderExtensions
         }
 
         services.AddOutputCache();
+        // The store reaches the request's state through it: a miss claims its key for the response to come.
+        services.AddHttpContextAccessor();
         services.Replace(ServiceDescriptor.Singleton<IOutputCacheStore>(static sp => new HotpathOutputCacheStore(
             sp.GetRequiredService<HotpathCache>(),
             sp.GetRequiredService<IOptions<HotpathOptions>>().Value,
-            sp.GetRequiredService<ILoggerFactory>())));
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetService<IHttpContextAccessor>())));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<OutputCacheOptions>, ConfigureOutputCacheOptions>());
         services.TryAddSingleton(static sp => new ResponseCacheRuntime(
             sp.GetRequiredService<IOptions<HotpathResponseCacheOptions>>(),
+            sp.GetRequiredService<HotpathCache>(),
             sp.GetRequiredService<ILoggerFactory>(),
             new ResponseCacheMetrics(sp.GetRequiredService<HotpathMetrics>()),
             sp,

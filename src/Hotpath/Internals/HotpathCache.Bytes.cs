@@ -8,14 +8,22 @@ internal sealed partial class HotpathCache
 {
     private const int MaxReadMarks = 10_000;
 
-    // A raw-payload miss remembers what the memory tier's invalidation counters looked like; the write
-    // that follows (a response computed after the miss) is dropped if any invalidation of the key or of
-    // any tag arrived in between — the stale-set race of the response cache, closed the way the lease
-    // closes it for GetOrSet. Needs the memory tier (its counters follow local and backplane invalidations).
+    // The stale-set race of the response cache is closed two ways. A reader that passes a claimant
+    // claims the key on a miss, as GetOrSet does, and stores only over its claim (ClaimBytesAsync,
+    // SetBytesIfLeasedAsync): checked on the server, memory tier or not. A reader without one (an
+    // endpoint under the framework's own output-cache policy) gets a read mark: the miss remembers
+    // what the memory tier's invalidation counters looked like, and the write that follows is dropped
+    // if any invalidation of the key or of any tag arrived in between. Read marks need the memory tier
+    // (its counters follow local and backplane invalidations).
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, MemorySnapshot> _readMarks = new(StringComparer.Ordinal);
 
-    /// <summary>Reads a raw payload; null on a miss, an invalidated tag, a lease placeholder or a fault.</summary>
-    internal async ValueTask<byte[]?> GetBytesAsync(string key, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads a raw payload; null on a miss, an invalidated tag, a lease placeholder or a fault. With a
+    /// <paramref name="claimant"/>, a miss also claims the key (see <see cref="ClaimBytesAsync"/>) and
+    /// hands the lease to it, so the payload computed after the miss can be stored with
+    /// <see cref="SetBytesIfLeasedAsync"/>: one more round trip, on a miss only.
+    /// </summary>
+    internal async ValueTask<byte[]?> GetBytesAsync(string key, CancellationToken cancellationToken, IBytesClaimant? claimant = null)
     {
         ValidateKey(key);
         cancellationToken.ThrowIfCancellationRequested();
@@ -29,31 +37,41 @@ internal sealed partial class HotpathCache
 
         try
         {
-            using var lease = await WithCancellation(_db.StringGetLeaseAsync(key), cancellationToken).ConfigureAwait(false);
-            _faults.Succeeded();
-            if (lease is null)
+            using (var lease = await WithCancellation(_db.StringGetLeaseAsync(key), cancellationToken).ConfigureAwait(false))
+            {
+                _faults.Succeeded();
+                if (lease is null)
+                {
+                    _metrics.Miss(key);
+                }
+                else if (!EntryCodec.TryParse(lease.Span, out var info))
+                {
+                    Corrupt(key, "no Hotpath header");
+                }
+                else if (!info.HasPayload(lease.Length) || info.IsExpiredAt(NowUnixMs()) || (info.HasTags && !await TagsAreCurrentAsync(ReadTags(lease.Span, info), cancellationToken).ConfigureAwait(false)))
+                {
+                    _metrics.Miss(key);
+                }
+                else
+                {
+                    _metrics.Hit(key);
+                    return lease.Span[info.PayloadOffset..].ToArray();
+                }
+            }
+
+            if (claimant is null)
             {
                 MarkMiss(key, before);
-                _metrics.Miss(key);
                 return null;
             }
 
-            if (!EntryCodec.TryParse(lease.Span, out var info))
+            var (appeared, claimed) = await ClaimBytesAsync(key, claimant.Tags, cancellationToken).ConfigureAwait(false);
+            if (claimed is not null)
             {
-                MarkMiss(key, before);
-                Corrupt(key, "no Hotpath header");
-                return null;
+                claimant.Claimed(key, claimed);
             }
 
-            if (!info.HasPayload(lease.Length) || info.IsExpiredAt(NowUnixMs()) || (info.HasTags && !await TagsAreCurrentAsync(ReadTags(lease.Span, info), cancellationToken).ConfigureAwait(false)))
-            {
-                MarkMiss(key, before);
-                _metrics.Miss(key);
-                return null;
-            }
-
-            _metrics.Hit(key);
-            return lease.Span[info.PayloadOffset..].ToArray();
+            return appeared;
         }
         catch (Exception ex) when (FaultReporter.IsStoreFault(ex))
         {
@@ -107,6 +125,127 @@ internal sealed partial class HotpathCache
             {
                 throw;
             }
+        }
+    }
+
+    /// <summary>
+    /// Claims a raw-payload key after a miss: a lease placeholder replaces the missing or expired entry,
+    /// pipelined with a read of the tag versions. A payload computed from data read after this point
+    /// is then stored by <see cref="SetBytesIfLeasedAsync"/> only if nothing deleted or wrote the key
+    /// meanwhile, and with the tag versions of this moment, so a tag invalidated meanwhile leaves it
+    /// outdated at once: the stale-set race closed on the server, on every instance, with or without
+    /// the memory tier. Returns the payload instead when a current one appeared since the miss; neither
+    /// when another caller holds the key's lease (its write wins) or the server faulted.
+    /// </summary>
+    internal async ValueTask<(byte[]? Payload, BytesLease? Lease)> ClaimBytesAsync(string key, IReadOnlyList<string>? tags, CancellationToken cancellationToken)
+    {
+        if (_db is null || !CanRead)
+        {
+            return (null, null);
+        }
+
+        var head = EntryCodec.LeaseHead(NewLeaseToken());
+        try
+        {
+            for (var attempt = 0; attempt < 3; attempt++)
+            {
+                var versions = tags is { Count: > 0 } ? GetTagVersionsAsync(tags, cancellationToken) : null;
+                var result = await WithCancellation(_db.ScriptEvaluateAsync(ClaimScript, [key], [head, (long)_options.LeaseDuration.TotalMilliseconds, NowUnixMs(), ModeName(ClaimMode.Get)]), cancellationToken).ConfigureAwait(false);
+                var tagVersions = versions is null ? null : await versions.ConfigureAwait(false);
+                _faults.Succeeded();
+                if (result.IsNull || result.Resp2Type == ResultType.Array)
+                {
+                    return (null, new BytesLease(head, tagVersions));
+                }
+
+                var bytes = (byte[]?)result;
+                if (bytes is null)
+                {
+                    return (null, null);
+                }
+
+                if (EntryCodec.TryParse(bytes, out var info))
+                {
+                    if (info.IsLease)
+                    {
+                        // Another request is computing this key; its write wins.
+                        return (null, null);
+                    }
+
+                    if (info.HasPayload(bytes.Length) && (!info.HasTags || await TagsAreCurrentAsync(ReadTags(bytes, info), cancellationToken).ConfigureAwait(false)))
+                    {
+                        return (bytes[info.PayloadOffset..], null);
+                    }
+                }
+
+                // Outdated by a tag or unreadable: remove it (a delete is always safe) and claim again.
+                await WithCancellation(_db.KeyDeleteAsync(key), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (FaultReporter.IsStoreFault(ex))
+        {
+            _faults.Report("claim", ex);
+            _metrics.Error(key, "claim");
+        }
+
+        return (null, null);
+    }
+
+    /// <summary>
+    /// Stores a raw payload over the placeholder <paramref name="lease"/> put in the key, with the tag
+    /// versions read when it was claimed; one round trip. Returns false, storing nothing, when the key
+    /// was deleted or written since the claim, the lease was already used, or the server faulted.
+    /// </summary>
+    internal async ValueTask<bool> SetBytesIfLeasedAsync(string key, ReadOnlyMemory<byte> payload, TimeSpan ttl, BytesLease lease, CancellationToken cancellationToken)
+    {
+        ValidateKey(key);
+        var expiry = ResolveTtl(ttl);
+        if (!lease.TryFinish() || _db is null || !_faults.Allow())
+        {
+            return false;
+        }
+
+        try
+        {
+            byte[] bytes;
+            using (var writer = PooledBufferWriter.Rent())
+            {
+                var now = NowUnixMs();
+                EntryCodec.WriteHeader(writer, lease.TagVersions, now, now + (long)expiry.TotalMilliseconds, skipMemoryTier: true);
+                payload.Span.CopyTo(writer.GetSpan(payload.Length));
+                writer.Advance(payload.Length);
+                bytes = writer.ToArray();
+            }
+
+            var stored = await WithCancellation(_db.ScriptEvaluateAsync(StoreIfLeasedScript, [key], [lease.Head, bytes, (long)expiry.TotalMilliseconds]), cancellationToken).ConfigureAwait(false);
+            _faults.Succeeded();
+            if ((long)stored == 0)
+            {
+                _metrics.LeaseVoided(key);
+                return false;
+            }
+
+            return true;
+        }
+        catch (Exception ex) when (FaultReporter.IsStoreFault(ex))
+        {
+            _faults.Report("set", ex);
+            _metrics.Error(key, "set");
+            if (_options.ThrowOnWriteErrors)
+            {
+                throw;
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>Gives a claimed key back unused (fire and forget), unless its lease was already used.</summary>
+    internal void ReleaseBytes(string key, BytesLease lease)
+    {
+        if (lease.TryFinish() && _db is not null)
+        {
+            _ = _db.ScriptEvaluateAsync(ReleaseScript, [key], [lease.Head], CommandFlags.FireAndForget);
         }
     }
 

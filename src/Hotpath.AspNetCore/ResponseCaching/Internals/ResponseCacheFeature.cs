@@ -1,12 +1,14 @@
+using Hotpath.Internals;
 using Microsoft.AspNetCore.Http;
 
 namespace Hotpath.AspNetCore.ResponseCaching.Internals;
 
 /// <summary>
 /// One request's state between the Hotpath policy (before the lookup, on a hit, before the store) and
-/// the execution middleware that runs only when the handler does.
+/// the execution middleware that runs only when the handler does. It is also the store's claimant:
+/// a GET that misses claims its key, and only the response computed under that claim may be stored.
 /// </summary>
-internal sealed class ResponseCacheFeature(ResponseCacheRuntime runtime, HttpContext httpContext, HashSet<int> statusCodes)
+internal sealed class ResponseCacheFeature(ResponseCacheRuntime runtime, HttpContext httpContext, HashSet<int> statusCodes) : IBytesClaimant
 {
     public ResponseCacheRuntime Runtime { get; } = runtime;
 
@@ -40,6 +42,42 @@ internal sealed class ResponseCacheFeature(ResponseCacheRuntime runtime, HttpCon
 
     /// <summary>Whether the response's completion already wakes this request's waiters.</summary>
     public bool FinishRegistered { get; set; }
+
+    /// <summary>The tags the response is stored with.</summary>
+    public IReadOnlyList<string>? Tags { get; set; }
+
+    /// <summary>The store key this request claimed after its miss, with the lease; null before a claim or when another request holds it.</summary>
+    public string? LeasedKey { get; private set; }
+
+    public BytesLease? Lease { get; private set; }
+
+    /// <summary>Keeps the lease; a lease the store did not use is given back when the response has completed.</summary>
+    public void Claimed(string key, BytesLease lease)
+    {
+        if (Lease is { } earlier && LeasedKey is { } earlierKey)
+        {
+            Runtime.Cache.ReleaseBytes(earlierKey, earlier);
+        }
+
+        LeasedKey = key;
+        Lease = lease;
+        if (!ReleaseRegistered)
+        {
+            ReleaseRegistered = true;
+            HttpContext.Response.OnCompleted(static state =>
+            {
+                var feature = (ResponseCacheFeature)state;
+                if (feature.Lease is { } unused)
+                {
+                    feature.Runtime.Cache.ReleaseBytes(feature.LeasedKey!, unused);
+                }
+
+                return Task.CompletedTask;
+            }, this);
+        }
+    }
+
+    private bool ReleaseRegistered { get; set; }
 
     /// <summary>Records that the response will not be stored; only the first reason counts.</summary>
     public void NotStored(ResponseCacheReason reason)

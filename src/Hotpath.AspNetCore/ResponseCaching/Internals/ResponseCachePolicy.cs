@@ -132,6 +132,7 @@ internal sealed class ResponseCachePolicy : IOutputCachePolicy
         context.CacheVaryByRules.VaryByValues[ResponseCacheKey.VaryByValueName] = vary;
         feature.KeyedUserId = userId;
         feature.Storing = isGet;
+        feature.Tags = Tags;
         context.AllowCacheLookup = true;
         // HEAD is answered from the GET entry (see HotpathOutputCacheStore) and never stores: its empty
         // body must not become the GET response.

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Hotpath.Internals;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http;
@@ -23,8 +24,9 @@ internal sealed class ResponseCacheRuntime
     private int _warnedAboutOrder;
     private int _waiting;
 
-    public ResponseCacheRuntime(IOptions<HotpathResponseCacheOptions> options, ILoggerFactory loggerFactory, ResponseCacheMetrics metrics, IServiceProvider services, TimeProvider? time = null)
+    public ResponseCacheRuntime(IOptions<HotpathResponseCacheOptions> options, HotpathCache cache, ILoggerFactory loggerFactory, ResponseCacheMetrics metrics, IServiceProvider services, TimeProvider? time = null)
     {
+        Cache = cache;
         Options = options.Value;
         Options.Validate();
         Logger = loggerFactory.CreateLogger("Hotpath.ResponseCache");
@@ -49,6 +51,8 @@ internal sealed class ResponseCacheRuntime
     public ILogger Logger { get; }
 
     public ResponseCacheMetrics Metrics { get; }
+
+    public HotpathCache Cache { get; }
 
     public string? StatusHeaderName { get; }
 
