@@ -45,9 +45,10 @@ public sealed class HotpathOptions
     public int MaxKeyLength { get; set; } = 1024;
 
     /// <summary>
-    /// How long a <c>GetOrSetAsync</c> miss holds the key's lease while its factory runs. A delete or a
-    /// write of the key during that time voids the lease, and the factory's result is then returned but
-    /// not cached. The default is 10 seconds.
+    /// How long a <c>GetOrSetAsync</c> miss (or a response-cache miss) holds the key's lease while its
+    /// factory (or handler) runs. A delete or a write of the key during that time voids the lease, and
+    /// the result is then returned but not cached; so is a result that took longer than the lease. Raise
+    /// it for factories or endpoints slower than that. The default is 10 seconds.
     /// </summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(10);
 

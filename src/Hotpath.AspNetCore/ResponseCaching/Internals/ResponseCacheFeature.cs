@@ -10,6 +10,8 @@ namespace Hotpath.AspNetCore.ResponseCaching.Internals;
 /// </summary>
 internal sealed class ResponseCacheFeature(ResponseCacheRuntime runtime, HttpContext httpContext, HashSet<int> statusCodes) : IBytesClaimant
 {
+    private bool _releaseRegistered;
+
     public ResponseCacheRuntime Runtime { get; } = runtime;
 
     public HttpContext HttpContext { get; } = httpContext;
@@ -25,7 +27,7 @@ internal sealed class ResponseCacheFeature(ResponseCacheRuntime runtime, HttpCon
     /// <summary>The user whose id is in the key (per-user policies); null for a shared entry.</summary>
     public string? KeyedUserId { get; set; }
 
-    /// <summary>Whether the policy refused the request the cache (it is neither looked up nor stored).</summary>
+    /// <summary>Whether the policy kept the request away from the cache (it is neither looked up nor stored).</summary>
     public bool Bypassed { get; set; }
 
     /// <summary>Why the response is not stored, once that is known; counted and logged once.</summary>
@@ -49,6 +51,7 @@ internal sealed class ResponseCacheFeature(ResponseCacheRuntime runtime, HttpCon
     /// <summary>The store key this request claimed after its miss, with the lease; null before a claim or when another request holds it.</summary>
     public string? LeasedKey { get; private set; }
 
+    /// <summary>The lease of <see cref="LeasedKey"/>, until the store uses it or the response completes.</summary>
     public BytesLease? Lease { get; private set; }
 
     /// <summary>Keeps the lease; a lease the store did not use is given back when the response has completed.</summary>
@@ -61,9 +64,9 @@ internal sealed class ResponseCacheFeature(ResponseCacheRuntime runtime, HttpCon
 
         LeasedKey = key;
         Lease = lease;
-        if (!ReleaseRegistered)
+        if (!_releaseRegistered)
         {
-            ReleaseRegistered = true;
+            _releaseRegistered = true;
             HttpContext.Response.OnCompleted(static state =>
             {
                 var feature = (ResponseCacheFeature)state;
@@ -76,8 +79,6 @@ internal sealed class ResponseCacheFeature(ResponseCacheRuntime runtime, HttpCon
             }, this);
         }
     }
-
-    private bool ReleaseRegistered { get; set; }
 
     /// <summary>Records that the response will not be stored; only the first reason counts.</summary>
     public void NotStored(ResponseCacheReason reason)
