@@ -21,14 +21,7 @@ public static class AllocationProfile
         var lines = new List<string> { "payload\tside\ttype\tbytes_per_call\tshare" };
         lines.AddRange(await ProfileAsync<Product>(peers, calls).ConfigureAwait(false));
         lines.AddRange(await ProfileAsync<List<Product>>(peers, Math.Max(1, calls / 20)).ConfigureAwait(false));
-        var results = Path.Combine(artifactsPath, "results");
-        Directory.CreateDirectory(results);
-        await File.WriteAllLinesAsync(Path.Combine(results, "alloc-profile.tsv"), lines).ConfigureAwait(false);
-        foreach (var line in lines)
-        {
-            Console.WriteLine(line);
-        }
-
+        await ResultsFile.WriteAsync(artifactsPath, "alloc-profile.tsv", lines).ConfigureAwait(false);
         return 0;
     }
 

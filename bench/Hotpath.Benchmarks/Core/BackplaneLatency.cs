@@ -49,12 +49,9 @@ public static class BackplaneLatency
         }
 
         delays.Sort();
-        var results = Path.Combine(artifactsPath, "results");
-        Directory.CreateDirectory(results);
         var line = string.Create(CultureInfo.InvariantCulture,
             $"samples\t{delays.Count}\tlost\t{lost}\tp50_ms\t{Percentile(delays, 0.50):F3}\tp90_ms\t{Percentile(delays, 0.90):F3}\tp99_ms\t{Percentile(delays, 0.99):F3}\tmax_ms\t{delays[^1]:F3}");
-        await File.WriteAllTextAsync(Path.Combine(results, "backplane.tsv"), line + "\n");
-        Console.WriteLine(line);
+        await ResultsFile.WriteAsync(artifactsPath, "backplane.tsv", [line]).ConfigureAwait(false);
         return lost == 0 ? 0 : 1;
     }
 

@@ -23,14 +23,7 @@ public static class InterleavedHitCheck
         var lines = new List<string> { "payload\tpeer\t" + Interleaved.ColumnsHeader };
         lines.AddRange(await MeasureAsync<Product>(peers, seconds).ConfigureAwait(false));
         lines.AddRange(await MeasureAsync<List<Product>>(peers, seconds).ConfigureAwait(false));
-        var results = Path.Combine(artifactsPath, "results");
-        Directory.CreateDirectory(results);
-        await File.WriteAllLinesAsync(Path.Combine(results, "paired.tsv"), lines).ConfigureAwait(false);
-        foreach (var line in lines)
-        {
-            Console.WriteLine(line);
-        }
-
+        await ResultsFile.WriteAsync(artifactsPath, "paired.tsv", lines).ConfigureAwait(false);
         return 0;
     }
 

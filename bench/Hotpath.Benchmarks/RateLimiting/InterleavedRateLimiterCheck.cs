@@ -32,14 +32,7 @@ public static class InterleavedRateLimiterCheck
                 lines.AddRange(results.Select(r => $"{algorithm}\t{r.Name}\t{r.Columns()}"));
             }
 
-            var directory = Path.Combine(artifactsPath, "results");
-            Directory.CreateDirectory(directory);
-            await File.WriteAllLinesAsync(Path.Combine(directory, "paired-ratelimit.tsv"), lines).ConfigureAwait(false);
-            foreach (var line in lines)
-            {
-                Console.WriteLine(line);
-            }
-
+            await ResultsFile.WriteAsync(artifactsPath, "paired-ratelimit.tsv", lines).ConfigureAwait(false);
             return 0;
         }
         finally
