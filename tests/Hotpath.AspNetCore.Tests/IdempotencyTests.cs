@@ -303,7 +303,7 @@ public sealed class IdempotencyTests
 
         var blocked = await app.PostAsync("crash", Kettle);
         HttpResponseMessage? after = null;
-        var ran = await Eventually(async () => (after = await app.PostAsync("crash", Kettle)).StatusCode == HttpStatusCode.Created);
+        var ran = await Eventually.TrueAsync(async () => (after = await app.PostAsync("crash", Kettle)).StatusCode == HttpStatusCode.Created);
 
         Assert.Equal(HttpStatusCode.Conflict, blocked.StatusCode);
         Assert.True(ran);
@@ -441,22 +441,6 @@ public sealed class IdempotencyTests
         Assert.False(second.Headers.Contains("Idempotent-Replayed"));
         Assert.Equal(2, app.Runs);
         Assert.Single(app.Logs.Records, r => r.EventId.Id == 4040);
-    }
-
-    private static async Task<bool> Eventually(Func<Task<bool>> condition)
-    {
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (DateTime.UtcNow < until)
-        {
-            if (await condition())
-            {
-                return true;
-            }
-
-            await Task.Delay(50);
-        }
-
-        return false;
     }
 }
 

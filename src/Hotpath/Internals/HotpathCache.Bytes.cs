@@ -27,6 +27,12 @@ internal sealed partial class HotpathCache
     {
         ValidateKey(key);
         cancellationToken.ThrowIfCancellationRequested();
+        if (TryGetFromMemory<byte[]>(key, out var remembered, out _))
+        {
+            // The array is shared by every hit: callers only read it.
+            return remembered;
+        }
+
         var before = _memory?.Snapshot(key) ?? default;
         if (_db is null || !CanRead)
         {
@@ -55,7 +61,9 @@ internal sealed partial class HotpathCache
                 else
                 {
                     _metrics.Hit(key);
-                    return lease.Span[info.PayloadOffset..].ToArray();
+                    var payload = lease.Span[info.PayloadOffset..].ToArray();
+                    RememberBytes(key, payload, info, lease.Span, before);
+                    return payload;
                 }
             }
 
@@ -108,7 +116,7 @@ internal sealed partial class HotpathCache
             using (var writer = PooledBufferWriter.Rent())
             {
                 var now = NowUnixMs();
-                EntryCodec.WriteHeader(writer, tagVersions, now, now + (long)expiry.TotalMilliseconds, skipMemoryTier: true);
+                EntryCodec.WriteHeader(writer, tagVersions, now, now + (long)expiry.TotalMilliseconds);
                 payload.Span.CopyTo(writer.GetSpan(payload.Length));
                 writer.Advance(payload.Length);
                 bytes = writer.ToArray();
@@ -116,6 +124,9 @@ internal sealed partial class HotpathCache
 
             await WithCancellation(_db.StringSetAsync(key, bytes, expiry), cancellationToken).ConfigureAwait(false);
             _faults.Succeeded();
+
+            // Other instances may remember the payload this one replaced.
+            await AnnounceAsync(InvalidationKind.Key, key).ConfigureAwait(false);
         }
         catch (Exception ex) when (FaultReporter.IsStoreFault(ex))
         {
@@ -211,7 +222,7 @@ internal sealed partial class HotpathCache
             using (var writer = PooledBufferWriter.Rent())
             {
                 var now = NowUnixMs();
-                EntryCodec.WriteHeader(writer, lease.TagVersions, now, now + (long)expiry.TotalMilliseconds, skipMemoryTier: true);
+                EntryCodec.WriteHeader(writer, lease.TagVersions, now, now + (long)expiry.TotalMilliseconds);
                 payload.Span.CopyTo(writer.GetSpan(payload.Length));
                 writer.Advance(payload.Length);
                 bytes = writer.ToArray();
@@ -225,6 +236,8 @@ internal sealed partial class HotpathCache
                 return false;
             }
 
+            // Other instances may remember the payload this one replaced.
+            await AnnounceAsync(InvalidationKind.Key, key).ConfigureAwait(false);
             return true;
         }
         catch (Exception ex) when (FaultReporter.IsStoreFault(ex))
@@ -247,6 +260,24 @@ internal sealed partial class HotpathCache
         {
             _ = _db.ScriptEvaluateAsync(ReleaseScript, [key], [lease.Head], CommandFlags.FireAndForget);
         }
+    }
+
+    /// <summary>Keeps a payload read from the server in the memory tier, for the rest of its logical lifetime at most.</summary>
+    private void RememberBytes(string key, byte[] payload, EntryInfo info, ReadOnlySpan<byte> data, MemorySnapshot before)
+    {
+        if (_memory is null || info.LogicalExpiryUnixMs == 0 || info.SkipMemoryTier)
+        {
+            return;
+        }
+
+        var lifetime = TimeSpan.FromMilliseconds(info.LogicalExpiryUnixMs - NowUnixMs());
+        if (lifetime <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var tags = info.HasTags ? TagNames(ReadTags(data, info)) : null;
+        _memory.Store(key, NewMemoryEntry(payload, null, info.CreatedUnixMs, info.LogicalExpiryUnixMs, lifetime, tags, data.Length), before);
     }
 
     private void MarkMiss(string key, MemorySnapshot before)

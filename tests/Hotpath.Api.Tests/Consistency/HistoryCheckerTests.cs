@@ -96,7 +96,7 @@ public sealed class HistoryCheckerTests(ITestOutputHelper output)
 
         // Recovery: once the server is back for good, the first reads show the last writes.
         var cache = app.Services.GetRequiredService<HotpathCache>();
-        Assert.True(await Poll.UntilAsync(() => !cache.Replay!.IsPending && !cache.Faults.CircuitOpen, TimeSpan.FromSeconds(30)), "the replay queue never drained");
+        Assert.True(await Eventually.TrueAsync(() => !cache.Replay!.IsPending && !cache.Faults.CircuitOpen, TimeSpan.FromSeconds(30)), "the replay queue never drained");
         foreach (var product in Products)
         {
             history.Add(await workload.ReadOnceAsync(product));

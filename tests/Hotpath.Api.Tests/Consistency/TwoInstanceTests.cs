@@ -27,7 +27,7 @@ public sealed class TwoInstanceTests(ITestOutputHelper output)
         await using var b = ApiFactory.ForServer(server, db, shared);
         var clientB = b.CreateClient();
         var memoryB = ((HotpathCache)b.Cache).Memory!;
-        Assert.True(await Poll.UntilAsync(() => memoryB.IsTrusted, Bound), "B's backplane never subscribed");
+        Assert.True(await Eventually.TrueAsync(() => memoryB.IsTrusted, Bound), "B's backplane never subscribed");
         var admin = await clientA.LoginAsync(ApiClient.Alice);
         const int id = 12;
         var key = ProductCacheKeys.Item(id);
@@ -47,7 +47,7 @@ public sealed class TwoInstanceTests(ITestOutputHelper output)
             var written = Stopwatch.StartNew();
 
             // B shows the new row once the backplane has delivered A's invalidation...
-            Assert.True(await Poll.UntilAsync(async () => (await ReadAsync(clientB, id)).Name == name, Bound), $"B still served the old row {Bound} after A's write returned");
+            Assert.True(await Eventually.TrueAsync(async () => (await ReadAsync(clientB, id)).Name == name, Bound), $"B still served the old row {Bound} after A's write returned");
             delays.Add(written.Elapsed);
 
             // ...and from then on never the old one again, from its memory tier or the server.

@@ -30,7 +30,7 @@ public sealed class ConcurrencyTests
         var leader = app.GetBodyAsync("/slow");
         await entered.Task.WaitAsync(TimeSpan.FromSeconds(10));
         var followers = Enumerable.Range(0, 7).Select(_ => app.GetBodyAsync("/slow")).ToArray();
-        Assert.True(await Eventually(() => app.Runtime.WaitingCount == 7), "the followers did not wait");
+        Assert.True(await Eventually.TrueAsync(() => app.Runtime.WaitingCount == 7), "the followers did not wait");
         release.SetResult();
         var results = await Task.WhenAll(followers.Prepend(leader)).WaitAsync(TimeSpan.FromSeconds(10));
 
@@ -91,7 +91,7 @@ public sealed class ConcurrencyTests
         var refresh = app.GetBodyAsync("/hot");
         await entered.Task.WaitAsync(TimeSpan.FromSeconds(10));
         var followers = Enumerable.Range(0, 5).Select(_ => app.GetBodyAsync("/hot")).ToArray();
-        Assert.True(await Eventually(() => app.Runtime.WaitingCount == 5), "the followers did not wait");
+        Assert.True(await Eventually.TrueAsync(() => app.Runtime.WaitingCount == 5), "the followers did not wait");
         release.SetResult();
         var results = await Task.WhenAll(followers.Prepend(refresh)).WaitAsync(TimeSpan.FromSeconds(10));
 
@@ -121,7 +121,7 @@ public sealed class ConcurrencyTests
         }, cache: o => o.MissWaitTimeout = TimeSpan.FromMilliseconds(200));
 
         var leader = app.GetBodyAsync("/slow");
-        Assert.True(await Eventually(() => Volatile.Read(ref calls) == 1));
+        Assert.True(await Eventually.TrueAsync(() => Volatile.Read(ref calls) == 1));
         var follower = await app.GetBodyAsync("/slow").WaitAsync(TimeSpan.FromSeconds(10));
         release.SetResult();
         await leader;
@@ -155,21 +155,5 @@ public sealed class ConcurrencyTests
         await blocked;
 
         Assert.Equal(("page 2", "MISS"), other);
-    }
-
-    private static async Task<bool> Eventually(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (condition())
-            {
-                return true;
-            }
-
-            await Task.Delay(10);
-        }
-
-        return condition();
     }
 }

@@ -45,7 +45,13 @@ public sealed class FaultTests
         {
             a.UseHotpathResponseCache();
             a.MapGet("/items", () => $"items {Interlocked.Increment(ref calls)}").CacheResponse(TimeSpan.FromMinutes(1));
-        }, hotpath: Timeouts);
+        }, hotpath: o =>
+        {
+            Timeouts(o);
+
+            // The server path is under test: a response remembered in memory would be a hit without it.
+            o.L1.Enabled = false;
+        });
         // Through the proxy the cache works; on a loaded machine a first store may time out, so retry.
         var warm = await app.GetBodyAsync("/items");
         for (var i = 0; i < 10 && warm.CacheStatus != "HIT"; i++)

@@ -1,5 +1,8 @@
+using System.Diagnostics.Metrics;
+using Hotpath.Internals;
 using Hotpath.Testing;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Hotpath.AspNetCore.Tests.ResponseCaching;
 
@@ -9,6 +12,8 @@ namespace Hotpath.AspNetCore.Tests.ResponseCaching;
 /// </summary>
 public sealed class StaleStoreTests
 {
+    public static TheoryData<string> Servers => TestServers.Names;
+
     public static TheoryData<string, bool> AllCases()
     {
         var cases = new TheoryData<string, bool>();
@@ -71,5 +76,58 @@ public sealed class StaleStoreTests
         // Neither instance may serve the old answer from the cache now.
         Assert.Equal(("list v2", "MISS"), await reader.GetBodyAsync("/api/products"));
         Assert.Equal(("list v2", "HIT"), await writer.GetBodyAsync("/api/products"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task AResponseIsRememberedInMemoryAndEvictedOnEveryInstanceByATagInvalidation(string server)
+    {
+        var row = "v1";
+        void Map(WebApplication a) =>
+            a.MapGet("/api/products", () => $"list {row}").CacheResponse(TimeSpan.FromMinutes(5), tags: "products");
+
+        await using var first = await ResponseCacheTestApp.StartAsync(server, a =>
+        {
+            a.UseHotpathResponseCache();
+            Map(a);
+        });
+        await using var second = await ResponseCacheTestApp.StartAsync(server, a =>
+        {
+            a.UseHotpathResponseCache();
+            Map(a);
+        }, hotpath: o => o.KeyPrefix = first.KeyPrefix);
+        var secondCache = second.App.Services.GetRequiredService<HotpathCache>();
+        Assert.True(await Eventually.TrueAsync(() => Task.FromResult(secondCache.Memory!.IsTrusted), TimeSpan.FromSeconds(10)));
+        long memoryHits = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument.Meter, secondCache.Metrics.Meter) && instrument.Name == "hotpath.cache.hits")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "tier" && (string?)tag.Value == "l1")
+                {
+                    Interlocked.Add(ref memoryHits, value);
+                }
+            }
+        });
+        listener.Start();
+
+        Assert.Equal(("list v1", "MISS"), await first.GetBodyAsync("/api/products"));
+        Assert.Equal(("list v1", "HIT"), await second.GetBodyAsync("/api/products"));
+        Assert.Equal(0, Interlocked.Read(ref memoryHits));
+        Assert.Equal(("list v1", "HIT"), await second.GetBodyAsync("/api/products"));
+        Assert.Equal(1, Interlocked.Read(ref memoryHits));
+
+        row = "v2";
+        await first.Cache.InvalidateTagAsync("products");
+
+        Assert.True(await Eventually.TrueAsync(async () => (await second.GetBodyAsync("/api/products")).Body == "list v2", TimeSpan.FromSeconds(10)));
     }
 }

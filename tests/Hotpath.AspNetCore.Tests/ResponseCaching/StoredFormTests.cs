@@ -27,7 +27,7 @@ public sealed class StoredFormTests
         Assert.Equal("response:GET:HTTP:LOCALHOST/api/products:V:hotpath=query=PAGE=1", key);
         byte[] stored = (await app.Database.StringGetAsync(app.KeyPrefix + key))!;
         var headerLength = Array.IndexOf(stored, (byte)'\n') + 1;
-        Assert.Matches("^H1 f=n t=products@0 c=[0-9]+ e=[0-9]+\n$", Encoding.ASCII.GetString(stored, 0, headerLength));
+        Assert.Matches("^H1 t=products@0 c=[0-9]+ e=[0-9]+\n$", Encoding.ASCII.GetString(stored, 0, headerLength));
         var payload = stored.AsSpan(headerLength);
         var bodyBytes = Encoding.UTF8.GetBytes(body);
         Assert.True(payload.IndexOf(bodyBytes) >= 0, "the body is not stored verbatim");
