@@ -19,7 +19,7 @@
 # are about; raw rows go to bench/http/results/compare-<time>.tsv. Stops everything it started on
 # exit. Needs wrk, curl, python3, redis-server and redis-cli, and the .NET SDK.
 #
-# Settings (environment): ROUNDS (3), DURATION (10s), WARMUP (5s per scenario), THREADS (2),
+# Settings (environment): ROUNDS (3), DURATION (10s), WARMUP (10s per scenario), THREADS (2),
 # CONNECTIONS (32), TIMEOUT (2s per request), PAGE (page=1&pageSize=20).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -28,7 +28,7 @@ here="$root/bench/http"
 
 rounds=${ROUNDS:-3}
 duration=${DURATION:-10s}
-warmup=${WARMUP:-5s}
+warmup=${WARMUP:-10s}
 threads=${THREADS:-2}
 connections=${CONNECTIONS:-32}
 timeout_per_request=${TIMEOUT:-2s}
