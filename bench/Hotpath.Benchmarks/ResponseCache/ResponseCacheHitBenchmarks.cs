@@ -27,7 +27,7 @@ namespace Hotpath.Benchmarks.ResponseCache;
 /// <c>Age</c> (a miss) is counted in the Check column.
 /// </remarks>
 [MemoryDiagnoser]
-[PilotedJob(warmups: 6, iterations: 10)]
+[PilotedJob]
 public class ResponseCacheHitBenchmarks
 {
     private const string Path = "/api/products";
