@@ -33,6 +33,7 @@ SUITES = OrderedDict([
     ("PeerHotKeyBenchmarks", ("peer-hotkey", "GetOrSet on a hot key, 64 callers in flight (per call)", "peer")),
     ("PeerStampedeBenchmarks", ("peer-stampede", "Stampede: 1000 callers on a cold key, 50 ms factory (per stampede)", "peer")),
     ("L1HitBenchmarks", ("l1-hit", "Hit from process memory (L1)", "peer")),
+    ("ResponseCacheHitBenchmarks", ("response-cache-hit", "Response cache hit through an in-process ASP.NET Core host (per request)", "generic")),
 ])
 
 SIZES = [("small", "~300 B object"), ("large", "~20 KB list")]
@@ -436,7 +437,8 @@ def render_generic(sets: list) -> str:
         params = [c for c in columns[start:end] if not c.startswith("_")]
         # Each row is compared with the Hotpath row of the same parameter values.
         bases = {tuple(r.get(p, "") for p in params): r for r in rows if r["_method"] == "Hotpath"}
-        header = ["Method"] + params + ["time", "allocated"] + (["vs Hotpath (time / bytes)"] if bases else [])
+        has_check = any(r.get("Check", "ok") not in ("ok", "-", "", None) for r in rows)
+        header = ["Method"] + params + ["time", "allocated"] + (["vs Hotpath (time / bytes)"] if bases else []) + (["check"] if has_check else [])
         if args:
             out.append(f"`{args.replace('_', ' ').strip()}`:\n")
         out.append("| " + " | ".join(header) + " |")
@@ -449,6 +451,8 @@ def render_generic(sets: list) -> str:
                     cells.append("—")
                 else:
                     cells.append("1 (baseline)" if row is base else f"{fmt_ratio(row['_median'], base['_median'])} / {fmt_ratio(row['_alloc'], base['_alloc'])}")
+            if has_check:
+                cells.append(row.get("Check") or "ok")
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
     return "\n".join(out).rstrip()

@@ -4,12 +4,14 @@
 #
 #   bench/http/run.sh BASE_URL [NAME=]PATH...
 #   bench/http/run.sh http://127.0.0.1:5080 \
-#       uncached=/api/products?cache=none \
 #       service-cache=/api/products/featured \
-#       response-cache=/api/products \
-#       output-cache=/api/products/output-cached
+#       'response-cache=/api/products?page=1&pageSize=20' \
+#       item=/api/products/42
 #
-# BASE_URL must be on this machine (127.0.0.1, localhost or [::1]); anything else is refused.
+# BASE_URL must be on this machine (127.0.0.1, localhost or [::1]); anything else is refused. Start the
+# sample with RateLimits__Api__TokenLimit and RateLimits__Api__TokensPerPeriod raised (say to 1000000),
+# or its /api token bucket refuses most of the load. compare.sh runs the response-cache comparison
+# (uncached, Hotpath, OutputCache) on its own.
 # Settings (environment): THREADS (2), CONNECTIONS (32), DURATION (10s), WARMUP (3s, not recorded),
 # TIMEOUT (2s per request). Every scenario costs WARMUP + DURATION, so four take under a minute.
 # See bench/http/README.md for what each scenario means and how to read the numbers.
@@ -17,7 +19,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
 if [ $# -lt 2 ]; then
-  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 command -v wrk >/dev/null || { echo "wrk is not installed (Debian: apt-get install wrk)" >&2; exit 1; }

@@ -19,10 +19,12 @@ var builder = WebApplication.CreateBuilder(args);
 
 // The cache: REDIS_URL picks the server; unset, an embedded Garnet server starts with the app.
 // Hotpath's optional features chain on the builder this returns: whole-response caching of the product
-// reads, rate limits held in the cache server (limits under RateLimits in appsettings.json), and
-// Idempotency-Key on product creation.
+// reads (AddResponseCache(), unless Caching:Engine picks ASP.NET Core's output cache or no cache at all,
+// which exist to measure Hotpath against: see Caching/CachingSettings.cs), rate limits held in the cache
+// server (limits under RateLimits in appsettings.json), and Idempotency-Key on product creation.
+var caching = CachingSettings.FromConfiguration(builder.Configuration);
 builder.Services.AddHotpath(builder.Configuration)
-    .AddResponseCache()
+    .AddResponseCacheEngine(caching)
     .AddRateLimiting()
     .AddIdempotency();
 builder.Services.AddApiThrottling();
@@ -67,7 +69,7 @@ app.UseAuthentication();
 app.UseRateLimiter();
 app.UseAuthorization();
 app.UseMiddleware<CacheStatusMiddleware>();
-app.UseHotpathResponseCache();
+app.UseResponseCacheEngine(caching);
 app.UseIdempotency();
 
 app.MapSampleObservability();

@@ -12,9 +12,12 @@ namespace Hotpath.Api.Caching;
 /// misses and keeps a result read before a concurrent write out of the cache. A flag set in the
 /// factory would not be honest: a request that joined another's factory run got its value from the
 /// database without running a factory of its own. The price is one more round trip on a miss.
+/// With <c>Caching:Engine</c> None every read loads from the database, without the header or the counts.
 /// </remarks>
-internal sealed class CachedReader(ICache cache, AppStats stats)
+internal sealed class CachedReader(ICache cache, AppStats stats, CachingSettings caching)
 {
+    private readonly bool _uncached = caching.Engine == CacheEngine.None;
+
     /// <summary>Returns the cached value or loads, caches and returns it; sets <c>X-Cache</c> and counts the hit or miss.</summary>
     public async ValueTask<CachedValue<T>> GetAsync<TState, T>(
         HttpContext http,
@@ -24,6 +27,11 @@ internal sealed class CachedReader(ICache cache, AppStats stats)
         CacheEntryOptions options,
         CancellationToken cancellationToken)
     {
+        if (_uncached)
+        {
+            return new CachedValue<T>(await load(state, cancellationToken), FromCache: false);
+        }
+
         var cached = await cache.GetAsync<T>(key, cancellationToken);
         if (cached.Found)
         {

@@ -18,16 +18,18 @@ internal static class ProductEndpoints
 
     /// <summary>
     /// Maps the products routes and returns their group. The list and item reads are also cached as
-    /// whole responses (anonymous requests only, tag <c>products</c>); a create honours <c>Idempotency-Key</c>.
+    /// whole responses (anonymous requests only, tag <c>products</c>) by the engine <c>Caching:Engine</c>
+    /// picked, Hotpath's response cache unless set; a create honours <c>Idempotency-Key</c>.
     /// </summary>
     public static RouteGroupBuilder MapProducts(this IEndpointRouteBuilder app)
     {
+        var caching = app.ServiceProvider.GetRequiredService<CachingSettings>();
         var group = app.MapGroup("/api/products");
         group.MapGet("/", GetPageAsync)
-            .CacheResponse(p => p.Expire(ProductCacheKeys.ResponseTtl).Tag(ProductCacheKeys.ListTag).VaryByQuery("page", "pageSize"));
+            .CacheResponseWith(caching, ProductCacheKeys.ResponseTtl, ProductCacheKeys.ListTag, varyByQuery: ["page", "pageSize"]);
         group.MapGet("/featured", GetFeaturedAsync);
         group.MapGet("/{id:int}", GetByIdAsync)
-            .CacheResponse(ProductCacheKeys.ResponseTtl, ProductCacheKeys.ListTag);
+            .CacheResponseWith(caching, ProductCacheKeys.ResponseTtl, ProductCacheKeys.ListTag);
         group.MapPost("/", CreateAsync).RequireAuthorization(AuthPolicies.Admin).RequireIdempotency();
         group.MapPut("/{id:int}", UpdateAsync).RequireAuthorization(AuthPolicies.Admin);
         group.MapDelete("/{id:int}", DeleteAsync).RequireAuthorization(AuthPolicies.Admin);
