@@ -20,7 +20,9 @@
 # exit. Needs wrk, curl, python3, redis-server and redis-cli, and the .NET SDK.
 #
 # Settings (environment): ROUNDS (3), DURATION (10s), WARMUP (10s per scenario), THREADS (2),
-# CONNECTIONS (32), TIMEOUT (2s per request), PAGE (page=1&pageSize=20).
+# CONNECTIONS (32), TIMEOUT (2s per request), PAGE (page=1&pageSize=20), API_LIMIT (raised: the /api
+# token bucket still runs, one Redis script per request, as the sample ships; off: RateLimits:Api:Enabled
+# false, to measure the caches alone).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -33,6 +35,11 @@ threads=${THREADS:-2}
 connections=${CONNECTIONS:-32}
 timeout_per_request=${TIMEOUT:-2s}
 page=${PAGE:-page=1&pageSize=20}
+case "${API_LIMIT:-raised}" in
+  raised) api_limit_enabled=true ;;
+  off) api_limit_enabled=false ;;
+  *) echo "API_LIMIT must be raised or off, not ${API_LIMIT}" >&2; exit 2 ;;
+esac
 
 for tool in wrk curl python3 redis-cli dotnet; do
   command -v "$tool" >/dev/null || { echo "$tool is not installed" >&2; exit 1; }
@@ -90,7 +97,7 @@ start_sample() {
   # Content root = the build output (appsettings.json is there); Production, the environment of a deployment.
   ASPNETCORE_ENVIRONMENT=Production REDIS_URL="$redis_url" Caching__Engine="$engine" \
     Hotpath__KeyPrefix="hotpath-compare-$$-$engine:" Database__SqlitePath="$work/$engine/hotpath.db" \
-    RateLimits__Api__TokenLimit=1000000 RateLimits__Api__TokensPerPeriod=1000000 \
+    RateLimits__Api__TokenLimit=1000000 RateLimits__Api__TokensPerPeriod=1000000 RateLimits__Api__Enabled="$api_limit_enabled" \
     setsid dotnet "$bin/Hotpath.Api.dll" --contentRoot "$bin" --urls "http://127.0.0.1:$port" >"$work/$engine.log" 2>&1 &
   app_pids+=($!)
   base[$engine]="http://127.0.0.1:$port"
@@ -153,7 +160,7 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 
-machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load average $(cut -d' ' -f1-3 /proc/loadavg); /api token bucket ${API_LIMIT:-raised}"
 python3 - "$out" "$machine" "$redis_version" "$threads" "$connections" "$duration" "$rounds" <<'EOF'
 import csv, statistics, sys
 path, machine, redis_version, threads, connections, duration, rounds = sys.argv[1:]

@@ -84,6 +84,37 @@ public sealed class ThrottlingTests
         Assert.Equal(HttpStatusCode.OK, bobsOwn.StatusCode);
     }
 
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task WithTheApiLimitTurnedOffOnlyTheLoginLimitsRemain(string server)
+    {
+        await using var db = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using var app = ApiFactory.ForServer(server, db, new Dictionary<string, string>
+        {
+            ["RateLimits:Api:Enabled"] = "false",
+            ["RateLimits:Api:TokenLimit"] = "1",
+            ["RateLimits:Api:TokensPerPeriod"] = "1",
+            ["RateLimits:Api:ReplenishmentPeriod"] = "01:00:00",
+        }, appRateLimits: true);
+        var client = app.CreateClient();
+
+        for (var i = 0; i < 5; i++)
+        {
+            using var read = await client.GetAsync("/api/products/featured");
+            Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+            Assert.DoesNotContain("\"api\"", Header(read, "RateLimit-Policy"));
+        }
+
+        for (var attempt = 1; attempt <= 5; attempt++)
+        {
+            using var wrong = await LoginAsync(client, ApiClient.Alice, "not-it");
+            await wrong.AssertProblemAsync(HttpStatusCode.Unauthorized);
+        }
+
+        using var sixth = await LoginAsync(client, ApiClient.Alice, ApiClient.DemoPassword);
+        await sixth.AssertProblemAsync(HttpStatusCode.TooManyRequests);
+    }
+
     private static Task<HttpResponseMessage> LoginAsync(HttpClient client, string email, string password) =>
         client.PostAsJsonAsync("/api/auth/login", new { email, password });
 

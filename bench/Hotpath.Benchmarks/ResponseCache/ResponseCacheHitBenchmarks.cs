@@ -19,8 +19,8 @@ namespace Hotpath.Benchmarks.ResponseCache;
 /// by <c>page</c> and <c>pageSize</c>, anonymous requests only.
 /// </summary>
 /// <remarks>
-/// Hotpath runs with its defaults (memory tier on), so a hit is one Redis read: the tag version of the
-/// entry comes from process memory. The output cache reads its entry with one GET and keeps tags in
+/// Hotpath runs with its defaults (memory tier on), so a hit after the first comes from process memory
+/// (the entry and its tag version), without a Redis read. The output cache reads its entry with one GET and keeps tags in
 /// sorted sets that a hit never reads. Each host has its own StackExchange.Redis connection. The time and
 /// bytes include what TestServer itself costs per request (a context, its features, the response pipe),
 /// which the baseline row shows with the handler's serialization. A response that does not carry

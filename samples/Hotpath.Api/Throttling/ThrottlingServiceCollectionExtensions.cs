@@ -29,6 +29,11 @@ internal static class ThrottlingServiceCollectionExtensions
             });
 
             var api = settings.Value.Api;
+            if (!api.Enabled)
+            {
+                return;
+            }
+
             var bucket = new HotpathTokenBucketRateLimiterOptions
             {
                 TokenLimit = api.TokenLimit,
