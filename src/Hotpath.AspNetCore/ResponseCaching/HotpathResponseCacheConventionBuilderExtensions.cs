@@ -7,11 +7,12 @@ using Microsoft.AspNetCore.Routing;
 namespace Microsoft.AspNetCore.Builder;
 
 /// <summary>
-/// Opts endpoints and route groups into Hotpath's HTTP response cache. A cached GET costs one Redis
-/// round trip on a hit (two when the entry has tags and the memory tier, which otherwise supplies the
-/// tag versions, is off) and one or two more to store a miss; if Redis fails or is slow the request
-/// runs normally as a miss. GET endpoints are also routed HEAD requests,
-/// which are answered from the GET entry.
+/// Opts endpoints and route groups into Hotpath's HTTP response cache. A hit on a response this
+/// instance has read before comes from the memory tier, without a round trip; otherwise it costs one
+/// Redis round trip (two when the entry has tags and the memory tier, which otherwise supplies the tag
+/// versions, is off). A miss costs two more: the claim on the key and the store. If Redis fails or is
+/// slow the request runs normally as a miss. GET endpoints are also routed HEAD requests, which are
+/// answered from the GET entry.
 /// </summary>
 public static class HotpathResponseCacheConventionBuilderExtensions
 {
