@@ -3,6 +3,7 @@ using Hotpath.AspNetCore.ResponseCaching.Internals;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.OutputCaching;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -71,9 +72,32 @@ public static class HotpathResponseCacheConventionBuilderExtensions
         builder.Add(endpoint =>
         {
             endpoint.Metadata.Add(policy);
+            BindRuntime(endpoint);
             AcceptHead(endpoint.Metadata);
         });
         return builder;
+    }
+
+    /// <summary>
+    /// Puts the application's response-cache runtime in the endpoint's metadata, so a request finds it
+    /// without resolving it from <c>HttpContext.RequestServices</c>, which would create the request's
+    /// service scope on every hit. Without <c>AddResponseCache()</c> nothing is bound, and the first
+    /// request fails with the error that names it.
+    /// </summary>
+    private static void BindRuntime(EndpointBuilder endpoint)
+    {
+        foreach (var item in endpoint.Metadata)
+        {
+            if (item is ResponseCacheRuntime)
+            {
+                return;
+            }
+        }
+
+        if (endpoint.ApplicationServices.GetService<ResponseCacheRuntime>() is { } runtime)
+        {
+            endpoint.Metadata.Add(runtime);
+        }
     }
 
     /// <summary>

@@ -61,8 +61,13 @@ internal sealed class ResponseCacheRuntime
     /// <summary>Requests waiting right now for a concurrent identical request; read by tests.</summary>
     public int WaitingCount => Volatile.Read(ref _waiting);
 
+    /// <summary>
+    /// The application's runtime: from the endpoint's metadata where <c>CacheResponse</c> put it (no
+    /// request service scope is created), else from the request's services.
+    /// </summary>
     public static ResponseCacheRuntime From(HttpContext context) =>
-        context.RequestServices.GetService<ResponseCacheRuntime>()
+        context.GetEndpoint()?.Metadata.GetMetadata<ResponseCacheRuntime>()
+        ?? context.RequestServices.GetService<ResponseCacheRuntime>()
         ?? throw new InvalidOperationException(
             "An endpoint uses Hotpath's response cache but its services are not registered: call services.AddHotpath(…).AddResponseCache() and app.UseHotpathResponseCache().");
 
