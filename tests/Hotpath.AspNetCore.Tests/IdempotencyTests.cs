@@ -43,6 +43,23 @@ public sealed class IdempotencyTests
 
         public Func<int, Task<IResult>>? Handler { get; set; }
 
+        /// <summary>
+        /// Makes the handler stop inside its run until the returned gate opens; <c>Entered</c> completes
+        /// once a run is inside. The run then answers 201 Created.
+        /// </summary>
+        public (TaskCompletionSource Entered, TaskCompletionSource Gate) PauseHandler()
+        {
+            var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Handler = async run =>
+            {
+                entered.TrySetResult();
+                await gate.Task;
+                return Results.Created($"/api/products/{run}", new { id = run });
+            };
+            return (entered, gate);
+        }
+
         public static async Task<App> StartAsync(string server, string name, Action<IdempotencyOptions>? configure = null, bool useMiddleware = true, string? redisUrl = null)
         {
             var prefix = TestServers.UniquePrefix(name);
@@ -169,14 +186,7 @@ public sealed class IdempotencyTests
     public async Task ARetryWhileTheFirstStillRunsIs409ThenReplaysOnceItCompletes(string server)
     {
         await using var app = await App.StartAsync(server, nameof(ARetryWhileTheFirstStillRunsIs409ThenReplaysOnceItCompletes));
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        app.Handler = async run =>
-        {
-            entered.TrySetResult();
-            await gate.Task;
-            return Results.Created($"/api/products/{run}", new { id = run });
-        };
+        var (entered, gate) = app.PauseHandler();
 
         var first = app.PostAsync("slow", Kettle);
         await entered.Task.WaitAsync(TimeSpan.FromSeconds(10));
@@ -317,14 +327,7 @@ public sealed class IdempotencyTests
         // Long enough that a stalled thread pool on a loaded machine cannot outlast a whole lease.
         var lease = TimeSpan.FromSeconds(1);
         await using var app = await App.StartAsync(server, nameof(ARunningRequestKeepsItsMarkerPastTheLease), o => o.InProgressLease = lease);
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        app.Handler = async run =>
-        {
-            entered.TrySetResult();
-            await gate.Task;
-            return Results.Created($"/api/products/{run}", new { id = run });
-        };
+        var (entered, gate) = app.PauseHandler();
 
         var first = app.PostAsync("long", Kettle);
         await entered.Task.WaitAsync(TimeSpan.FromSeconds(10));
