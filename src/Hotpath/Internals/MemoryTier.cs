@@ -209,9 +209,17 @@ internal sealed class MemoryTier
     /// <remarks>
     /// No invalidation counter moves here: values read from the server while the tier was not trusted
     /// are as current as any server read, and a moved counter would void writes guarded by it for nothing.
+    /// A tier already trusted is left as it is: the first subscription and a watcher started by a
+    /// connection hiccup at start-up can both report the backplane up, and the second report must not
+    /// wipe entries stored, with the backplane listening, after the first.
     /// </remarks>
     public void Trust()
     {
+        if (_trusted)
+        {
+            return;
+        }
+
         _entries.Clear();
         Interlocked.Exchange(ref _size, 0);
         _tagVersions.Clear();
