@@ -122,8 +122,10 @@ public sealed class StaleStoreTests
         Assert.Equal(("list v1", "MISS"), await first.GetBodyAsync("/api/products"));
         Assert.Equal(("list v1", "HIT"), await second.GetBodyAsync("/api/products"));
         Assert.Equal(0, Interlocked.Read(ref memoryHits));
-        Assert.Equal(("list v1", "HIT"), await second.GetBodyAsync("/api/products"));
-        Assert.Equal(1, Interlocked.Read(ref memoryHits));
+        // The first instance's store is announced over the backplane; a read racing that message is not
+        // remembered, so the next one is, and from then on the response comes from memory.
+        Assert.True(await Eventually.TrueAsync(async () =>
+            await second.GetBodyAsync("/api/products") == ("list v1", "HIT") && Interlocked.Read(ref memoryHits) >= 1));
 
         row = "v2";
         await first.Cache.InvalidateTagAsync("products");
