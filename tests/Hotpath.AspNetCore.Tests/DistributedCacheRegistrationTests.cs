@@ -26,6 +26,9 @@ public sealed class DistributedCacheRegistrationTests
         {
             o.RedisUrl = TestServers.Url(server);
             o.KeyPrefix = prefix;
+
+            // The session write must not be dropped because a loaded machine was slow once.
+            o.OperationTimeout = TestServers.OperationTimeout;
         }).AddDistributedCache();
         builder.Services.AddSession();
         await using var app = builder.Build();
