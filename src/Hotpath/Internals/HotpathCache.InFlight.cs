@@ -33,19 +33,5 @@ internal sealed partial class HotpathCache
     }
 
     /// <summary>What another instance invalidated, heard on the backplane: the same detaching as a local invalidation.</summary>
-    private void OnRemoteInvalidation(InvalidationKind kind, string payload)
-    {
-        switch (kind)
-        {
-            case InvalidationKind.Key:
-                DetachFlight(payload);
-                break;
-            case InvalidationKind.Tag:
-                DetachTaggedFlights(payload);
-                break;
-            default:
-                DetachAllFlights();
-                break;
-        }
-    }
+    private void OnRemoteInvalidation(InvalidationKind kind, string payload) => ((IInvalidationTarget)this).DetachFlights(kind, payload);
 }

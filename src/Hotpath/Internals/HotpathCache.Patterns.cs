@@ -24,44 +24,24 @@ internal sealed partial class HotpathCache
         return n
         """;
 
-    public async ValueTask<long> DeleteByPatternAsync(string pattern, CancellationToken cancellationToken = default)
+    public ValueTask<long> DeleteByPatternAsync(string pattern, CancellationToken cancellationToken = default)
     {
         ValidateKey(pattern, nameof(pattern));
         cancellationToken.ThrowIfCancellationRequested();
         if (_db is null)
         {
-            return 0;
+            return new ValueTask<long>(0L);
         }
 
-        // The memory tier is cleared whole (before and after): pattern deletions are rare, and
-        // matching globs against every memory entry would buy little. Factory runs likewise.
-        DetachAllFlights();
-        _memory?.Clear();
-        if (!_faults.Allow())
-        {
-            Skipped(InvalidationKind.Pattern, pattern);
-            return 0;
-        }
-
-        try
-        {
-            var deleted = await ForEachKeyBatchAsync(pattern, UnlinkAsync, cancellationToken).ConfigureAwait(false);
-            _faults.Succeeded();
-            _memory?.Clear();
-            await AnnounceAsync(InvalidationKind.Pattern, pattern).ConfigureAwait(false);
-            return deleted;
-        }
-        catch (Exception ex) when (FaultReporter.IsStoreFault(ex))
-        {
-            _replay?.Enqueue(InvalidationKind.Pattern, pattern);
-            _faults.Report("delete by pattern", ex);
-            if (_options.ThrowOnWriteErrors)
-            {
-                throw;
-            }
-
-            return 0;
-        }
+        // The memory tier is cleared whole (the protocol does it for a pattern): pattern deletions are
+        // rare, and matching globs against every memory entry would buy little. Factory runs likewise.
+        return _protocol.RunAsync(
+            new Invalidation(InvalidationKind.Pattern, pattern),
+            "delete by pattern",
+            (Cache: this, Pattern: pattern),
+            static (s, ct) => s.Cache.ForEachKeyBatchAsync(s.Pattern, s.Cache.UnlinkAsync, ct),
+            0L,
+            cancellationToken);
     }
 
     /// <summary>Removes every Hotpath entry and tag version under the key prefix, leaving other data alone.</summary>
@@ -88,9 +68,16 @@ internal sealed partial class HotpathCache
         long total = 0;
         foreach (var server in _connection.Multiplexer!.GetServers())
         {
-            if (server.IsReplica || !server.IsConnected)
+            if (server.IsReplica)
             {
                 continue;
+            }
+
+            // A primary that cannot be reached keeps its keys: the deletion is incomplete, so it must
+            // fail (and stay pending) rather than report success for keys it never saw.
+            if (!server.IsConnected)
+            {
+                throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, $"The cache server {server.EndPoint} is not connected; the pattern deletion cannot cover it.");
             }
 
             var batch = new List<string>(_options.PatternBatchSize);
@@ -125,32 +112,29 @@ internal sealed partial class HotpathCache
         return deleted;
     }
 
-    /// <summary>Replays one invalidation queued while the server was unreachable; throws if it still is.</summary>
-    private async Task ReplayAsync(InvalidationKind kind, string payload)
+    void IInvalidationTarget.DetachFlights(InvalidationKind kind, string payload)
     {
         switch (kind)
         {
             case InvalidationKind.Key:
-                await _db!.KeyDeleteAsync(payload).ConfigureAwait(false);
-                _memory?.Evict(payload);
+                DetachFlight(payload);
                 break;
             case InvalidationKind.Tag:
-                await _db!.StringIncrementAsync(TagKeyPrefix + payload).ConfigureAwait(false);
-                _memory?.InvalidateTag(payload);
-                break;
-            case InvalidationKind.Pattern:
-                await ForEachKeyBatchAsync(payload, UnlinkAsync, CancellationToken.None).ConfigureAwait(false);
-                _memory?.Clear();
+                DetachTaggedFlights(payload);
                 break;
             default:
-                await WipeAsync(CancellationToken.None).ConfigureAwait(false);
-                _memory?.Clear();
+                DetachAllFlights();
                 break;
         }
-
-        _faults.Succeeded();
-        await AnnounceAsync(kind, payload).ConfigureAwait(false);
     }
+
+    Task IInvalidationTarget.SendAsync(Invalidation invalidation, CancellationToken cancellationToken) => invalidation.Kind switch
+    {
+        InvalidationKind.Key => DeleteKeysAsync([invalidation.First], cancellationToken),
+        InvalidationKind.Tag => BumpTagAsync(invalidation.First, cancellationToken),
+        InvalidationKind.Pattern => ForEachKeyBatchAsync(invalidation.First, UnlinkAsync, cancellationToken),
+        _ => WipeAsync(cancellationToken),
+    };
 
     internal static string EscapeGlob(string text)
     {

@@ -21,32 +21,20 @@ internal sealed partial class HotpathCache
         }
 
         var escaped = CacheKey.Escape(tag);
-        DetachTaggedFlights(escaped);
-        if (!_faults.Allow())
-        {
-            _memory?.InvalidateTag(escaped);
-            Skipped(InvalidationKind.Tag, escaped);
-            return;
-        }
+        await _protocol.RunAsync(
+            new Invalidation(InvalidationKind.Tag, escaped),
+            "invalidate tag",
+            (Cache: this, Tag: escaped),
+            static (s, ct) => s.Cache.BumpTagAsync(s.Tag, ct),
+            false,
+            cancellationToken).ConfigureAwait(false);
+    }
 
-        try
-        {
-            _memory?.InvalidateTag(escaped);
-            await WithCancellation(_db.StringIncrementAsync(TagKeyPrefix + escaped), cancellationToken).ConfigureAwait(false);
-            _faults.Succeeded();
-            _memory?.InvalidateTag(escaped);
-            _metrics.TagInvalidated();
-            await AnnounceAsync(InvalidationKind.Tag, escaped).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (FaultReporter.IsStoreFault(ex))
-        {
-            _replay?.Enqueue(InvalidationKind.Tag, escaped);
-            _faults.Report("invalidate tag", ex);
-            if (_options.ThrowOnWriteErrors)
-            {
-                throw;
-            }
-        }
+    /// <summary>Moves a tag's version on the server, so every entry that recorded an older one reads as outdated.</summary>
+    private async Task<bool> BumpTagAsync(string escapedTag, CancellationToken cancellationToken)
+    {
+        await WithCancellation(_db!.StringIncrementAsync(TagKeyPrefix + escapedTag), cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>Reads the current versions of <paramref name="tags"/> as the header text <c>tag@v,tag@v</c>.</summary>

@@ -44,47 +44,39 @@ internal sealed partial class HotpathCache
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask WriteAsync<T>(string key, T value, EntrySettings settings, CancellationToken cancellationToken)
+    private async ValueTask WriteAsync<T>(string key, T value, EntrySettings settings, CancellationToken cancellationToken) =>
+        await _protocol.RunAsync(
+            new Invalidation(InvalidationKind.Key, key),
+            "set",
+            (Cache: this, Key: key, Value: value, Settings: settings),
+            static (s, ct) => s.Cache.SendWriteAsync(s.Key, s.Value, s.Settings, ct),
+            default(Written),
+            cancellationToken,
+            static (s, written) => s.Cache.SettleWrite(s.Key, s.Value, s.Settings, written)).ConfigureAwait(false);
+
+    /// <summary>What a write sent, for the memory tier to keep after the server took it.</summary>
+    private readonly record struct Written(byte[] Bytes, long NowUnixMs, string? TagVersions);
+
+    private async Task<Written> SendWriteAsync<T>(string key, T value, EntrySettings settings, CancellationToken cancellationToken)
     {
-        DetachFlight(key);
-        if (!_faults.Allow())
-        {
-            Skipped(InvalidationKind.Key, key);
-            return;
-        }
+        var tagVersions = settings.Tags is not null ? await GetTagVersionsAsync(settings.Tags, cancellationToken).ConfigureAwait(false) : null;
+        var now = NowUnixMs();
+        var bytes = Encode(value, tagVersions, now, settings.Ttl, settings);
+        await WithCancellation(_db!.StringSetAsync(key, bytes, settings.PhysicalTtl), cancellationToken).ConfigureAwait(false);
+        return new Written(bytes, now, tagVersions);
+    }
 
-        var started = _metrics.StartTiming();
-        try
+    private void SettleWrite<T>(string key, T value, EntrySettings settings, Written written)
+    {
+        if (_memory is not null && settings.UseMemory)
         {
-            var tagVersions = settings.Tags is not null ? await GetTagVersionsAsync(settings.Tags, cancellationToken).ConfigureAwait(false) : null;
-            var now = NowUnixMs();
-            var bytes = Encode(value, tagVersions, now, settings.Ttl, settings);
-            await WithCancellation(_db!.StringSetAsync(key, bytes, settings.PhysicalTtl), cancellationToken).ConfigureAwait(false);
-            _faults.Succeeded();
-            _metrics.RecordDuration(started, key, "set");
-            if (_memory is not null && settings.UseMemory)
-            {
-                var tags = tagVersions is null ? null : TagNames(tagVersions);
-                _memory.StoreWritten(key, NewMemoryEntry(value, settings.CopyOnRead ? PayloadOf(bytes) : null, now, now + (long)settings.Ttl.TotalMilliseconds, settings.Ttl, tags, bytes.Length));
-            }
-            else
-            {
-                _memory?.Evict(key);
-            }
-
-            await AnnounceAsync(InvalidationKind.Key, key).ConfigureAwait(false);
+            var tags = written.TagVersions is null ? null : TagNames(written.TagVersions);
+            var expiry = written.NowUnixMs + (long)settings.Ttl.TotalMilliseconds;
+            _memory.StoreWritten(key, NewMemoryEntry(value, settings.CopyOnRead ? PayloadOf(written.Bytes) : null, written.NowUnixMs, expiry, settings.Ttl, tags, written.Bytes.Length));
         }
-        catch (Exception ex) when (FaultReporter.IsStoreFault(ex))
+        else
         {
-            // The server may or may not hold the new value; the old one must not survive anywhere.
             _memory?.Evict(key);
-            _replay?.Enqueue(InvalidationKind.Key, key);
-            _faults.Report("set", ex);
-            _metrics.Error(key, "set");
-            if (_options.ThrowOnWriteErrors)
-            {
-                throw;
-            }
         }
     }
 
@@ -102,104 +94,27 @@ internal sealed partial class HotpathCache
         return bytes.AsSpan(info.PayloadOffset).ToArray();
     }
 
-    private async ValueTask<bool> DeleteOneAsync(string key, CancellationToken cancellationToken)
+    private ValueTask<bool> DeleteOneAsync(string key, CancellationToken cancellationToken) =>
+        _protocol.RunAsync(
+            new Invalidation(InvalidationKind.Key, key),
+            "delete",
+            (Db: _db!, Key: key),
+            static (s, ct) => WithCancellation(s.Db.KeyDeleteAsync(s.Key), ct),
+            false,
+            cancellationToken);
+
+    private ValueTask<long> DeleteManyAsync(string[] keys, CancellationToken cancellationToken) =>
+        _protocol.RunAsync(new Invalidation(keys), "delete", (Cache: this, Keys: keys), static (s, ct) => s.Cache.DeleteKeysAsync(s.Keys, ct), 0L, cancellationToken);
+
+    private async Task<long> DeleteKeysAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
-        DetachFlight(key);
-        _memory?.Evict(key);
-        if (!_faults.Allow())
+        long deleted = 0;
+        foreach (var group in GroupBySlot(keys, _connection.KeyPrefix))
         {
-            Skipped(InvalidationKind.Key, key);
-            return false;
+            deleted += await WithCancellation(_db!.KeyDeleteAsync(group), cancellationToken).ConfigureAwait(false);
         }
 
-        var started = _metrics.StartTiming();
-        try
-        {
-            var deleted = await WithCancellation(_db!.KeyDeleteAsync(key), cancellationToken).ConfigureAwait(false);
-            _faults.Succeeded();
-            _metrics.RecordDuration(started, key, "delete");
-            _memory?.Evict(key);
-            await AnnounceAsync(InvalidationKind.Key, key).ConfigureAwait(false);
-            return deleted;
-        }
-        catch (Exception ex) when (FaultReporter.IsStoreFault(ex))
-        {
-            _replay?.Enqueue(InvalidationKind.Key, key);
-            _faults.Report("delete", ex);
-            _metrics.Error(key, "delete");
-            if (_options.ThrowOnWriteErrors)
-            {
-                throw;
-            }
-
-            return false;
-        }
-    }
-
-    private async ValueTask<long> DeleteManyAsync(string[] keys, CancellationToken cancellationToken)
-    {
-        foreach (var key in keys)
-        {
-            DetachFlight(key);
-            _memory?.Evict(key);
-        }
-
-        if (!_faults.Allow())
-        {
-            foreach (var key in keys)
-            {
-                Skipped(InvalidationKind.Key, key);
-            }
-
-            return 0;
-        }
-
-        try
-        {
-            long deleted = 0;
-            foreach (var group in GroupBySlot(keys, _connection.KeyPrefix))
-            {
-                deleted += await WithCancellation(_db!.KeyDeleteAsync(group), cancellationToken).ConfigureAwait(false);
-            }
-
-            _faults.Succeeded();
-            foreach (var key in keys)
-            {
-                _memory?.Evict(key);
-                await AnnounceAsync(InvalidationKind.Key, key).ConfigureAwait(false);
-            }
-
-            return deleted;
-        }
-        catch (Exception ex) when (FaultReporter.IsStoreFault(ex))
-        {
-            foreach (var key in keys)
-            {
-                _replay?.Enqueue(InvalidationKind.Key, key);
-            }
-
-            _faults.Report("delete", ex);
-            _metrics.Error(keys[0], "delete");
-            if (_options.ThrowOnWriteErrors)
-            {
-                throw;
-            }
-
-            return 0;
-        }
-    }
-
-    /// <summary>
-    /// A write or invalidation skipped because the circuit breaker is open: it is queued for replay,
-    /// and surfaces as an error only when the application asked for write errors.
-    /// </summary>
-    private void Skipped(InvalidationKind kind, string payload)
-    {
-        _replay?.Enqueue(kind, payload);
-        if (_options.ThrowOnWriteErrors)
-        {
-            throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, "The cache server is failing; the circuit breaker is open.");
-        }
+        return deleted;
     }
 
     /// <summary>Tells other instances to drop their memory copies; a no-op without a memory tier.</summary>
@@ -237,14 +152,4 @@ internal sealed partial class HotpathCache
             .GroupBy(k => multiplexer.HashSlot(slotPrefix + k))
             .Select(static g => g.Select(static k => (RedisKey)k).ToArray());
     }
-}
-
-internal enum InvalidationKind : byte
-{
-    Key,
-    Tag,
-    Pattern,
-
-    /// <summary>Everything under the prefix (after an overflow of the replay queue).</summary>
-    Clear,
 }

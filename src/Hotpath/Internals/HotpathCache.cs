@@ -10,7 +10,7 @@ namespace Hotpath.Internals;
 /// reads in <c>.Read.cs</c>, writes and deletes in <c>.Write.cs</c>, cache-aside in <c>.GetOrSet.cs</c>,
 /// tags, patterns and raw payloads in their own files.
 /// </summary>
-internal sealed partial class HotpathCache : ICache, IDisposable
+internal sealed partial class HotpathCache : ICache, IInvalidationTarget, IDisposable
 {
     private readonly HotpathConnection _connection;
     private readonly IDatabase? _db;
@@ -23,6 +23,7 @@ internal sealed partial class HotpathCache : ICache, IDisposable
     private readonly MemoryTier? _memory;
     private readonly Backplane? _backplane;
     private readonly InvalidationReplay? _replay;
+    private readonly InvalidationProtocol _protocol;
 
     public HotpathCache(HotpathConnection connection, HotpathOptions options, ILoggerFactory loggerFactory, HotpathMetrics metrics, TimeProvider? time = null)
     {
@@ -36,15 +37,17 @@ internal sealed partial class HotpathCache : ICache, IDisposable
         _time = time ?? TimeProvider.System;
         _metrics = metrics;
         _faults = new FaultReporter(_logger, _time, options.FaultLogInterval, options.Resilience, metrics);
-        if (_db is not null)
-        {
-            _replay = new InvalidationReplay(options.Resilience, ReplayAsync, _logger, metrics, _time);
-        }
-
         if (_db is not null && options.L1.Enabled)
         {
             _memory = new MemoryTier(options.L1, _time);
             _backplane = new Backplane(connection, _memory, metrics, _logger, _time, OnRemoteInvalidation);
+        }
+
+        _protocol = new InvalidationProtocol(this, _memory, _backplane, _faults, metrics, options);
+        if (_db is not null)
+        {
+            _replay = new InvalidationReplay(options.Resilience, _protocol.ReplayAsync, _logger, metrics, _time);
+            _protocol.Replay = _replay;
         }
     }
 
