@@ -34,4 +34,42 @@ public sealed class RegistrationTests
         Assert.Equal("1", second);
         Assert.Equal(1, calls);
     }
+
+    [Fact]
+    public async Task UseIdempotencyChecksItsRegistrationWithoutBuildingItsServices()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Services.AddHotpath(configure: o => o.RedisUrl = TestServers.Url(TestServers.Garnet)).AddIdempotency();
+
+        // Building the store would connect to the server while the pipeline is being built.
+        builder.Services.AddSingleton<Hotpath.AspNetCore.Idempotency.Internals.IdempotencyStore>(_ => throw new InvalidOperationException("the store was built"));
+        await using var app = builder.Build();
+
+        app.UseIdempotency();
+    }
+
+    [Fact]
+    public async Task UseHotpathResponseCacheChecksItsRegistrationWithoutBuildingItsServices()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Services.AddHotpath(configure: o => o.RedisUrl = TestServers.Url(TestServers.Garnet)).AddResponseCache();
+        builder.Services.AddSingleton<Hotpath.AspNetCore.ResponseCaching.Internals.ResponseCacheRuntime>(_ => throw new InvalidOperationException("the runtime was built"));
+        await using var app = builder.Build();
+
+        app.UseHotpathResponseCache();
+    }
+
+    [Fact]
+    public async Task UseIdempotencyWithoutAddIdempotencySaysWhatToCall()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Services.AddHotpath(configure: o => o.RedisUrl = TestServers.Url(TestServers.Garnet));
+        await using var app = builder.Build();
+
+        var error = Assert.Throws<InvalidOperationException>(() => app.UseIdempotency());
+        Assert.Contains("AddIdempotency()", error.Message);
+    }
 }

@@ -18,7 +18,8 @@ public static class IdempotencyApplicationBuilderExtensions
     public static IApplicationBuilder UseIdempotency(this IApplicationBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        if (app.ApplicationServices.GetService<IdempotencyStore>() is null)
+        // Checked without building the service: nothing connects to the server while the pipeline is built.
+        if (app.ApplicationServices.GetService<IServiceProviderIsService>() is { } services && !services.IsService(typeof(IdempotencyStore)))
         {
             throw new InvalidOperationException(
                 "UseIdempotency() needs its services: call builder.Services.AddHotpath(…).AddIdempotency() first.");

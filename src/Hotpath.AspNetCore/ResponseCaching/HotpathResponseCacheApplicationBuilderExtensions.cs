@@ -22,7 +22,8 @@ public static class HotpathResponseCacheApplicationBuilderExtensions
     public static IApplicationBuilder UseHotpathResponseCache(this IApplicationBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        if (app.ApplicationServices.GetService<ResponseCacheRuntime>() is null)
+        // Checked without building the service: nothing connects to the server while the pipeline is built.
+        if (app.ApplicationServices.GetService<IServiceProviderIsService>() is { } services && !services.IsService(typeof(ResponseCacheRuntime)))
         {
             throw new InvalidOperationException(
                 "UseHotpathResponseCache() needs the response cache services: call services.AddHotpath(…).AddResponseCache() when configuring services.");
