@@ -278,7 +278,7 @@ public sealed class RandomizedFaultTests(ITestOutputHelper output)
                 {
                     case 0:
                         name = "pause-write";
-                        await admin.ExecuteAsync("CLIENT", "PAUSE", random.Next(100, 900).ToString(CultureInfo.InvariantCulture), "WRITE");
+                        await admin.ExecuteAsync("CLIENT", "PAUSE", random.Next(100, 2500).ToString(CultureInfo.InvariantCulture), "WRITE");
                         break;
                     case 1:
                         name = "pause-all";
@@ -287,7 +287,7 @@ public sealed class RandomizedFaultTests(ITestOutputHelper output)
                     case 2:
                         name = "kill-restart";
                         redis!.Stop();
-                        await Task.Delay(random.Next(50, 500), CancellationToken.None);
+                        await Task.Delay(random.Next(50, 1500), CancellationToken.None);
                         await redis.RestartAsync();
                         break;
                     case 3:

@@ -26,9 +26,7 @@ internal sealed class IdempotencyMiddleware
     private readonly IdempotencyMetrics _metrics;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly long _faultIntervalTicks;
-    private long _lastFaultLog = long.MinValue;
-    private long _suppressedFaults;
+    private readonly BurstLog _faultLog;
     private int _disabledLogged;
 
     public IdempotencyMiddleware(RequestDelegate next, IdempotencyStore store, IOptions<IdempotencyOptions> options, IdempotencyMetrics metrics, IOptions<HotpathOptions> hotpathOptions, ILoggerFactory loggerFactory, TimeProvider time)
@@ -40,7 +38,7 @@ internal sealed class IdempotencyMiddleware
         _metrics = metrics;
         _logger = loggerFactory.CreateLogger("Hotpath.Idempotency");
         _time = time;
-        _faultIntervalTicks = (long)(hotpathOptions.Value.FaultLogInterval.TotalSeconds * time.TimestampFrequency);
+        _faultLog = new BurstLog(time, hotpathOptions.Value.FaultLogInterval);
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -319,15 +317,10 @@ internal sealed class IdempotencyMiddleware
 
     private void ReportFault(string operation, string outcome, Exception exception)
     {
-        var now = _time.GetTimestamp();
-        var last = Volatile.Read(ref _lastFaultLog);
-        if ((last != long.MinValue && now - last < _faultIntervalTicks) || Interlocked.CompareExchange(ref _lastFaultLog, now, last) != last)
+        if (_faultLog.ShouldLog(out var suppressed))
         {
-            Interlocked.Increment(ref _suppressedFaults);
-            return;
+            Log.StoreFault(_logger, operation, exception.GetType().Name, outcome, suppressed, exception);
         }
-
-        Log.StoreFault(_logger, operation, exception.GetType().Name, outcome, Interlocked.Exchange(ref _suppressedFaults, 0), exception);
     }
 
     private Task RejectAsync(HttpContext context, int status, string title, string detail)
