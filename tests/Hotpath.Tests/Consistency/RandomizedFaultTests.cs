@@ -10,7 +10,7 @@ namespace Hotpath.Tests.Consistency;
 
 /// <summary>
 /// A seeded, randomized check of the consistency promise on the library API itself: several cache
-/// instances on one server, each the only writer of its own keys, tag and pattern, run random Set,
+/// instances on one server, each the only writer of its own keys (half under its tag, half under its pattern), run random Set,
 /// Delete, InvalidateTag, DeleteByPattern, GetOrSet and Get (some with tokens that cancel mid-call)
 /// while a fault loop pauses the server's writes or everything, kills and restarts it with the data it
 /// had, drops the backplane's subscriptions and deletes tag version keys. A model keeps the latest
@@ -60,7 +60,7 @@ public sealed class RandomizedFaultTests(ITestOutputHelper output)
                     o.OperationTimeout = TimeSpan.FromMilliseconds(400);
                     o.ConnectTimeout = TimeSpan.FromMilliseconds(500);
                     o.Resilience.FailureThreshold = 3;
-                    o.Resilience.BreakDuration = TimeSpan.FromMilliseconds(300);
+                    o.Resilience.BreakDuration = TimeSpan.FromMilliseconds(800);
                     o.Resilience.ReplayInterval = TimeSpan.FromMilliseconds(50);
                     o.LeaseWaitTimeout = TimeSpan.FromMilliseconds(300);
                 }));
@@ -119,16 +119,19 @@ public sealed class RandomizedFaultTests(ITestOutputHelper output)
         var random = new Random(run.Seed * 31 + me);
         var cache = instances[me].Cache;
         var own = run.KeysOf(me);
-        var options = new CacheEntryOptions { Tags = [run.TagOf(me)], Ttl = TimeSpan.FromMinutes(1) };
+        var tagged = new CacheEntryOptions { Tags = [run.TagOf(me)], Ttl = TimeSpan.FromMinutes(1) };
+        var untagged = new CacheEntryOptions { Ttl = TimeSpan.FromMinutes(1) };
         while (!stop.IsCancellationRequested)
         {
             using var cancel = random.Next(5) == 0 ? new CancellationTokenSource(TimeSpan.FromMilliseconds(random.Next(0, 30))) : null;
             var token = cancel?.Token ?? CancellationToken.None;
             var key = own[random.Next(own.Length)];
+            var options = run.IsTagged(key) ? tagged : untagged;
             Interlocked.Increment(ref run.Operations);
             try
             {
-                switch (random.Next(9))
+                // Weights: set 4, delete 2, tag 1, pattern 1, read 6, GetOrSet 3, another instance's GetOrSet 3.
+                switch (random.Next(20) switch { < 4 => 0, < 6 => 1, 6 => 2, 7 => 3, < 14 => 4, < 17 => 6, _ => 7 })
                 {
                     case 0:
                     {
@@ -142,13 +145,12 @@ public sealed class RandomizedFaultTests(ITestOutputHelper output)
                         await Invalidate(run, key, async () => await cache.DeleteAsync(key, token));
                         break;
                     case 2:
-                        await InvalidateAll(run, me, async () => await cache.InvalidateTagAsync(run.TagOf(me), token));
+                        await InvalidateAll(run, run.TaggedKeysOf(me), async () => await cache.InvalidateTagAsync(run.TagOf(me), token));
                         break;
                     case 3:
-                        await InvalidateAll(run, me, async () => await cache.DeleteByPatternAsync(run.PatternOf(me), token));
+                        await InvalidateAll(run, run.PatternKeysOf(me), async () => await cache.DeleteByPatternAsync(run.PatternOf(me), token));
                         break;
                     case 4:
-                    case 5:
                         await CheckReadAsync(run, cache, key, token);
                         break;
                     case 6:
@@ -168,7 +170,8 @@ public sealed class RandomizedFaultTests(ITestOutputHelper output)
                         // A read on another instance, which may store what it read: the writer's leases must keep it out if stale.
                         var other = instances[random.Next(instances.Count)].Cache;
                         var foreign = run.KeysOf(random.Next(Instances))[random.Next(KeysPerInstance)];
-                        await other.GetOrSetAsync(foreign, run, (r, _) => ValueTask.FromResult(r.Database[foreign]), new CacheEntryOptions { Tags = [run.TagOf(run.OwnerOf(foreign))] }, token);
+                        var foreignOptions = run.IsTagged(foreign) ? new CacheEntryOptions { Tags = [run.TagOf(run.OwnerOf(foreign))] } : untagged;
+                        await other.GetOrSetAsync(foreign, run, (r, _) => ValueTask.FromResult(r.Database[foreign]), foreignOptions, token);
                         break;
                     }
                 }
@@ -191,15 +194,15 @@ public sealed class RandomizedFaultTests(ITestOutputHelper output)
             r.Settle(k);
         }
 
-        async Task InvalidateAll(Run r, int owner, Func<ValueTask> call)
+        async Task InvalidateAll(Run r, string[] keys, Func<ValueTask> call)
         {
-            foreach (var k in r.KeysOf(owner))
+            foreach (var k in keys)
             {
                 r.Commit(k);
             }
 
             await call();
-            foreach (var k in r.KeysOf(owner))
+            foreach (var k in keys)
             {
                 r.Settle(k);
             }
@@ -282,7 +285,7 @@ public sealed class RandomizedFaultTests(ITestOutputHelper output)
                         break;
                     case 1:
                         name = "pause-all";
-                        await admin.ExecuteAsync("CLIENT", "PAUSE", random.Next(100, 900).ToString(CultureInfo.InvariantCulture), "ALL");
+                        await admin.ExecuteAsync("CLIENT", "PAUSE", random.Next(100, 2500).ToString(CultureInfo.InvariantCulture), "ALL");
                         break;
                     case 2:
                         name = "kill-restart";
@@ -360,13 +363,20 @@ public sealed class RandomizedFaultTests(ITestOutputHelper output)
         public long Faults;
         public long Unconverged;
 
-        public string[] KeysOf(int instance) => Enumerable.Range(0, KeysPerInstance).Select(k => $"i{instance}:row:{k}").ToArray();
+        // Half of an instance's keys carry its tag; the other half match its pattern.
+        public string[] KeysOf(int instance) => [.. TaggedKeysOf(instance), .. PatternKeysOf(instance)];
+
+        public string[] TaggedKeysOf(int instance) => Enumerable.Range(0, KeysPerInstance / 2).Select(k => $"i{instance}:a:{k}").ToArray();
+
+        public string[] PatternKeysOf(int instance) => Enumerable.Range(0, KeysPerInstance / 2).Select(k => $"i{instance}:b:{k}").ToArray();
+
+        public bool IsTagged(string key) => key[3] == 'a';
 
         public int OwnerOf(string key) => key[1] - '0';
 
         public string TagOf(int instance) => $"t{instance}";
 
-        public string PatternOf(int instance) => $"i{instance}:*";
+        public string PatternOf(int instance) => $"i{instance}:b:*";
 
         public long Floor(string key) => Floors.GetValueOrDefault(key);
 
