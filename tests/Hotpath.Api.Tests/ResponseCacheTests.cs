@@ -130,13 +130,9 @@ public sealed class ResponseCacheTests(ApiFixture fixture) : IClassFixture<ApiFi
 
         Assert.Equal([ApiClient.Alice, ApiClient.Alice, ApiClient.Bob, ApiClient.Bob, ApiClient.Alice], seen.Select(s => s.Email));
         Assert.DoesNotContain(seen, s => s.FromResponseCache);
-        var multiplexer = TestServers.Multiplexer(server);
-        foreach (var endPoint in multiplexer.GetEndPoints())
+        foreach (var key in await TestServers.KeysAsync(server, app.KeyPrefix + "*response*"))
         {
-            await foreach (var key in multiplexer.GetServer(endPoint).KeysAsync(pattern: app.KeyPrefix + "*response*"))
-            {
-                Assert.DoesNotContain("/api/me", (string)key!, StringComparison.OrdinalIgnoreCase);
-            }
+            Assert.DoesNotContain("/api/me", key, StringComparison.OrdinalIgnoreCase);
         }
     }
 

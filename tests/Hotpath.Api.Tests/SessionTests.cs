@@ -166,16 +166,6 @@ public sealed class SessionTests(ApiFixture fixture) : IClassFixture<ApiFixture>
     /// <summary>The app's keys on the server, without its prefix.</summary>
     private static async Task<List<string>> AppKeysAsync(string server, string prefix)
     {
-        var multiplexer = TestServers.Multiplexer(server);
-        var keys = new List<string>();
-        foreach (var endPoint in multiplexer.GetEndPoints())
-        {
-            await foreach (var key in multiplexer.GetServer(endPoint).KeysAsync(pattern: prefix + "*"))
-            {
-                keys.Add(((string)key!)[prefix.Length..]);
-            }
-        }
-
-        return keys;
+        return (await TestServers.KeysAsync(server, prefix + "*")).Select(k => k[prefix.Length..]).ToList();
     }
 }

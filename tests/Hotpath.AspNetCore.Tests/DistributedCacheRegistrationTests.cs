@@ -55,15 +55,9 @@ public sealed class DistributedCacheRegistrationTests
         Assert.Equal("kettle", await ReadAsync());
 
         // The state lives in the server: without its key the session is empty.
-        var multiplexer = TestServers.Multiplexer(server);
-        var keys = new List<StackExchange.Redis.RedisKey>();
-        await foreach (var key in multiplexer.GetServer(multiplexer.GetEndPoints()[0]).KeysAsync(pattern: prefix + HotpathDistributedCache.KeyPrefix + "*"))
-        {
-            keys.Add(key);
-        }
-
+        var keys = await TestServers.KeysAsync(server, prefix + HotpathDistributedCache.KeyPrefix + "*");
         Assert.Single(keys);
-        await multiplexer.GetDatabase().KeyDeleteAsync(keys[0]);
+        await TestServers.Multiplexer(server).GetDatabase().KeyDeleteAsync(keys[0]);
         Assert.Equal("(empty)", await ReadAsync());
     }
 

@@ -134,14 +134,7 @@ public sealed class IdempotencyTests
 
         public async Task<List<string>> KeysAsync(string server)
         {
-            var multiplexer = TestServers.Multiplexer(server);
-            var keys = new List<string>();
-            await foreach (var key in multiplexer.GetServer(multiplexer.GetEndPoints()[0]).KeysAsync(pattern: Prefix + "*"))
-            {
-                keys.Add(key.ToString()[Prefix.Length..]);
-            }
-
-            return keys;
+            return (await TestServers.KeysAsync(server, Prefix + "*")).Select(k => k[Prefix.Length..]).ToList();
         }
 
         public async ValueTask DisposeAsync() => await Web.DisposeAsync();

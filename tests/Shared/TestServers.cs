@@ -18,6 +18,10 @@ internal static class TestServers
     public const string Garnet = "garnet";
     public const string Redis = "redis";
     public const string RedisVariable = "HOTPATH_TEST_REDIS";
+    public const string Cluster = "cluster";
+
+    /// <summary>A <c>redis+cluster://</c> URL of a Redis Cluster (primaries with replicas) to run the contract tests on too.</summary>
+    public const string ClusterVariable = "HOTPATH_TEST_CLUSTER";
 
     /// <summary>
     /// The operation timeout tests use: generous, because a loaded test machine can stall a round trip
@@ -39,6 +43,11 @@ internal static class TestServers
                 data.Add(Redis);
             }
 
+            if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(ClusterVariable)))
+            {
+                data.Add(Cluster);
+            }
+
             return data;
         }
     }
@@ -48,6 +57,7 @@ internal static class TestServers
     {
         Garnet => $"redis://{s_garnet.Value.Host}:{s_garnet.Value.Port}",
         Redis => Environment.GetEnvironmentVariable(RedisVariable) ?? throw new InvalidOperationException($"{RedisVariable} is not set."),
+        Cluster => Environment.GetEnvironmentVariable(ClusterVariable) ?? throw new InvalidOperationException($"{ClusterVariable} is not set."),
         _ => throw new ArgumentOutOfRangeException(nameof(server), server, "Unknown test server."),
     };
 
@@ -57,6 +67,30 @@ internal static class TestServers
             var options = RedisConnectionSettings.Parse(Url(s)).ToConfigurationOptions(new HotpathOptions { OperationTimeout = OperationTimeout });
             return ConnectionMultiplexer.Connect(options);
         })).Value;
+
+    /// <summary>
+    /// Every key matching <paramref name="pattern"/>, scanned (SCAN) on every primary once: on a
+    /// cluster each key lives on one primary and is copied to its replicas, which are skipped.
+    /// </summary>
+    public static async Task<List<string>> KeysAsync(string server, string pattern)
+    {
+        var multiplexer = Multiplexer(server);
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var endPoint in multiplexer.GetServers())
+        {
+            if (endPoint.IsReplica)
+            {
+                continue;
+            }
+
+            await foreach (var key in endPoint.KeysAsync(pattern: pattern))
+            {
+                keys.Add(key.ToString());
+            }
+        }
+
+        return [.. keys];
+    }
 
     /// <summary>A key prefix no other test uses, so tests never see each other's keys.</summary>
     public static string UniquePrefix(string testName) => $"test:{testName}:{Guid.NewGuid():N}:";

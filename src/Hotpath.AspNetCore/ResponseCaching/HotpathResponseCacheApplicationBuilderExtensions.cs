@@ -29,6 +29,8 @@ public static class HotpathResponseCacheApplicationBuilderExtensions
                 "UseHotpathResponseCache() needs the response cache services: call services.AddHotpath(…).AddResponseCache() when configuring services.");
         }
 
+        // Options are checked now, so a bad setting fails at start-up; they do not connect anything.
+        app.ApplicationServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Hotpath.AspNetCore.ResponseCaching.HotpathResponseCacheOptions>>().Value.Validate();
         app.UseOutputCache();
         app.UseMiddleware<ResponseCacheExecutionMiddleware>();
         return app;

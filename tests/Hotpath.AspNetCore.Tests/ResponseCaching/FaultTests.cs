@@ -35,8 +35,26 @@ public sealed class FaultTests
         }
     }
 
+    /// <summary>Single servers only: a cluster's redirections name its nodes' own addresses, which a proxy in front of one node cannot take over.</summary>
+    public static TheoryData<string> SingleServers
+    {
+        get
+        {
+            var data = new TheoryData<string>();
+            foreach (var row in TestServers.Names)
+            {
+                if (row != TestServers.Cluster)
+                {
+                    data.Add(row);
+                }
+            }
+
+            return data;
+        }
+    }
+
     [Theory]
-    [MemberData(nameof(Servers))]
+    [MemberData(nameof(SingleServers))]
     public async Task WithTheServerSlowRequestsRunNormallyAsMissesWithinABoundedDelay(string server)
     {
         using var proxy = new BlackHoleProxy(new Uri(TestServers.Url(server)));

@@ -62,7 +62,7 @@ internal sealed class ResponseCacheTestApp : IAsyncDisposable
         var keyPrefix = TestServers.UniquePrefix(test);
         builder.Services.AddHotpath(configure: o =>
         {
-            o.RedisUrl = server is TestServers.Garnet or TestServers.Redis ? TestServers.Url(server) : server;
+            o.RedisUrl = server is TestServers.Garnet or TestServers.Redis or TestServers.Cluster ? TestServers.Url(server) : server;
             o.KeyPrefix = keyPrefix;
             // Assertions on HIT must not turn into MISS because a loaded test machine was slow once.
             o.OperationTimeout = TimeSpan.FromSeconds(5);
@@ -122,14 +122,7 @@ internal sealed class ResponseCacheTestApp : IAsyncDisposable
     /// <summary>The stored response keys under this app's prefix, without the prefix.</summary>
     public List<string> StoredResponseKeys()
     {
-        var multiplexer = TestServers.Multiplexer(Server);
-        var keys = new List<string>();
-        foreach (var endPoint in multiplexer.GetEndPoints())
-        {
-            keys.AddRange(multiplexer.GetServer(endPoint).Keys(pattern: KeyPrefix + ResponseCacheKey.StorePrefix + "*").Select(k => ((string)k!)[KeyPrefix.Length..]));
-        }
-
-        return keys;
+        return TestServers.KeysAsync(Server, KeyPrefix + ResponseCacheKey.StorePrefix + "*").GetAwaiter().GetResult().Select(k => k[KeyPrefix.Length..]).ToList();
     }
 
     public IDatabase Database => TestServers.Multiplexer(Server).GetDatabase();
