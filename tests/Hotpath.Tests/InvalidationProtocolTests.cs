@@ -14,15 +14,12 @@ public sealed class InvalidationProtocolTests
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
     private static TestServers.Instance Instance(RedisProcess redis, string name, Action<HotpathOptions>? configure = null, string? prefix = null) =>
-        TestServers.NewInstance(TestServers.Garnet, prefix ?? TestServers.UniquePrefix(name), o =>
+        OutageTests.Instance(redis, name, o =>
         {
-            o.RedisUrl = redis.Url;
-            o.OperationTimeout = TimeSpan.FromMilliseconds(500);
-            o.ConnectTimeout = TimeSpan.FromMilliseconds(500);
+            // Long enough that an opened breaker stays open for the whole test.
             o.Resilience.BreakDuration = TimeSpan.FromSeconds(30);
-            o.Resilience.ReplayInterval = TimeSpan.FromMilliseconds(100);
             configure?.Invoke(o);
-        });
+        }, prefix);
 
     [RedisServerFact]
     public async Task ASetRefusedByTheOpenBreakerLeavesNoOldValueInMemory()

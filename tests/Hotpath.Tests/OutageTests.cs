@@ -8,8 +8,9 @@ public sealed class OutageTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
-    private static TestServers.Instance Instance(RedisProcess redis, string name, Action<HotpathOptions>? configure = null) =>
-        TestServers.NewInstance(TestServers.Garnet, TestServers.UniquePrefix(name), o =>
+    /// <summary>An instance on a redis-server the test controls, with short timeouts so faults show quickly.</summary>
+    internal static TestServers.Instance Instance(RedisProcess redis, string name, Action<HotpathOptions>? configure = null, string? prefix = null) =>
+        TestServers.NewInstance(TestServers.Garnet, prefix ?? TestServers.UniquePrefix(name), o =>
         {
             o.RedisUrl = redis.Url;
             o.OperationTimeout = TimeSpan.FromMilliseconds(500);
