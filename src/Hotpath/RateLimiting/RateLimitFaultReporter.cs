@@ -1,3 +1,4 @@
+using Hotpath.Internals;
 using Microsoft.Extensions.Logging;
 
 namespace Hotpath.RateLimiting;
@@ -9,36 +10,23 @@ namespace Hotpath.RateLimiting;
 internal sealed class RateLimitFaultReporter
 {
     private readonly ILogger _logger;
-    private readonly TimeProvider _time;
-    private readonly long _intervalTicks;
-    private long _lastReportTimestamp = long.MinValue;
-    private long _suppressed;
-    private long _faultsSinceSuccess;
-    private long _totalFaults;
+    private readonly BurstLog _burst;
 
     public RateLimitFaultReporter(ILogger logger, TimeProvider time, TimeSpan interval)
     {
         _logger = logger;
-        _time = time;
-        _intervalTicks = (long)(interval.TotalSeconds * time.TimestampFrequency);
+        _burst = new BurstLog(time, interval);
     }
 
-    public long TotalFaults => Volatile.Read(ref _totalFaults);
+    public long TotalFaults => _burst.TotalFaults;
 
     public void Report(RateLimitAlgorithm algorithm, Exception exception)
     {
-        Interlocked.Increment(ref _totalFaults);
-        Interlocked.Increment(ref _faultsSinceSuccess);
-        var now = _time.GetTimestamp();
-        var last = Volatile.Read(ref _lastReportTimestamp);
-        if ((last != long.MinValue && now - last < _intervalTicks)
-            || Interlocked.CompareExchange(ref _lastReportTimestamp, now, last) != last)
+        if (!_burst.ShouldLog(out var suppressed))
         {
-            Interlocked.Increment(ref _suppressed);
             return;
         }
 
-        var suppressed = Interlocked.Exchange(ref _suppressed, 0);
         var outcome = algorithm.FailureMode == RateLimiterFailureMode.FailOpen
             ? "admitted and counted in process (fail-open)"
             : "rejected as unavailable (fail-closed)";
@@ -47,13 +35,7 @@ internal sealed class RateLimitFaultReporter
 
     public void Succeeded()
     {
-        if (Volatile.Read(ref _faultsSinceSuccess) == 0)
-        {
-            return;
-        }
-
-        var faults = Interlocked.Exchange(ref _faultsSinceSuccess, 0);
-        if (faults > 0)
+        if (_burst.Recovered(out var faults))
         {
             Log.ServerRecovered(_logger, faults);
         }
