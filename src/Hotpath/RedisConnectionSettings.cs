@@ -7,7 +7,7 @@ namespace Hotpath;
 /// <summary>
 /// A parsed <c>REDIS_URL</c>. <see cref="ToString"/> never shows the password.
 /// </summary>
-public sealed class RedisConnectionSettings
+public sealed partial class RedisConnectionSettings
 {
     private const string Accepted =
         "Accepted forms: unset (embedded Garnet server), '' or 'none' (cache disabled), " +
@@ -72,14 +72,15 @@ public sealed class RedisConnectionSettings
             return parsed.With(RedisServerMode.Cluster, tls: false);
         }
 
-        if (trimmed.Contains(','))
+        // A comma is legal inside a URL's password: a list of nodes is split only where a new scheme begins.
+        var nodes = NodeList().Split(trimmed);
+        if (nodes.Length > 1)
         {
-            var nodes = trimmed.Split(',', StringSplitOptions.TrimEntries);
             var endpoints = new List<DnsEndPoint>();
             RedisConnectionSettings? first = null;
             foreach (var node in nodes)
             {
-                var one = ParseSingleScheme(node, url);
+                var one = ParseSingleScheme(node.Trim(), url);
                 first ??= one;
                 if (one.UseTls != first.UseTls)
                 {
@@ -306,25 +307,30 @@ public sealed class RedisConnectionSettings
     private static HotpathConfigurationException Invalid(string original, string reason) =>
         new($"{HotpathOptions.RedisUrlSetting} is not valid ({reason}): '{Mask(original)}'. {Accepted}");
 
-    /// <summary>Hides anything between the scheme and the last '@' of each node, so no password reaches a message.</summary>
+    /// <summary>
+    /// Hides every credential a configuration value may carry, whatever characters it holds: everything
+    /// from the first scheme (or the start) to the last '@' of the whole value, and every
+    /// <c>password=</c> or <c>user=</c> value of a configuration string. It works on the text as a whole,
+    /// never on comma-split pieces, since a password may hold ',' ':' '/' '@', '%' or even a scheme; an
+    /// error about a list of nodes then shows only what follows the last '@'.
+    /// </summary>
     internal static string Mask(string value)
     {
-        var parts = value.Split(',');
-        for (var i = 0; i < parts.Length; i++)
+        var masked = KeyValueSecret().Replace(value, "$1=***");
+        var at = masked.LastIndexOf('@');
+        if (at >= 0)
         {
-            var part = parts[i];
-            var at = part.LastIndexOf('@');
-            if (at < 0)
-            {
-                continue;
-            }
-
-            var schemeEnd = part.IndexOf("://", StringComparison.Ordinal);
-            var start = schemeEnd < 0 ? 0 : schemeEnd + 3;
-            parts[i] = at > start ? part[..start] + "***" + part[at..] : part;
+            var schemeEnd = masked.IndexOf("://", StringComparison.Ordinal);
+            var start = schemeEnd < 0 || schemeEnd > at ? 0 : schemeEnd + 3;
+            masked = masked[..start] + "***" + masked[at..];
         }
 
-        var masked = string.Join(',', parts);
         return masked.Length > 200 ? masked[..200] + "..." : masked;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@",\s*(?=rediss?://)", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex NodeList();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![A-Za-z])(password|pwd|user)\s*=.*?(?=,\s*[A-Za-z]+\s*=|$)", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex KeyValueSecret();
 }

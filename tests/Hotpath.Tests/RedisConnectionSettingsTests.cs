@@ -118,4 +118,60 @@ public sealed class RedisConnectionSettingsTests
         Assert.Equal("rediss://admin:***@host:6380/2", text);
         Assert.DoesNotContain("hunter2", RedisConnectionSettings.Parse("redis+cluster://:hunter2@a:1,b:2").ToString());
     }
+
+    /// <summary>Passwords holding every character that URL or list syntax gives a meaning to, raw or percent-escaped, and non-ASCII ones.</summary>
+    public static TheoryData<string> HostilePasswords =>
+        ["S3cr3t,Pa55", "S3cr3t@Pa55", "S3cr3t:Pa55", "S3cr3t%2CPa55", "S3cr3t%40Pa55", "S3cr3t%2FPa55", "Sëcrët,Päss"];
+
+    private static readonly string[] Fragments = ["S3cr3t", "Pa55", "Sëcrët", "Päss", "cr3t", "Pa5"];
+
+    [Theory]
+    [MemberData(nameof(HostilePasswords))]
+    public void AHostilePasswordParsesWholeAndNeverShowsInToStringOrTheStartUpLine(string password)
+    {
+        var url = $"redis://app:{password}@127.0.0.1:6390";
+
+        var settings = RedisConnectionSettings.Parse(url);
+
+        Assert.Equal(RedisServerMode.Server, settings.Mode);
+        Assert.Equal(Uri.UnescapeDataString(password), settings.Password);
+        Assert.Equal("redis://app:***@127.0.0.1:6390", settings.ToString());
+    }
+
+    [Theory]
+    [MemberData(nameof(HostilePasswords))]
+    public void AHostilePasswordNeverShowsInAnyError(string password)
+    {
+        string[] invalid =
+        [
+            $"redis://app:{password}@127.0.0.1:99999",
+            $"http://app:{password}@127.0.0.1:6390",
+            $"redis://app:{password}@127.0.0.1:6390/notanumber",
+            $"redis://app:{password}@127.0.0.1:6390,http://other:{password}@h:1",
+            $"redis+cluster://app:{password}@127.0.0.1:6390/3",
+            $"127.0.0.1:6390,password={password},ssl=false",
+            $"app:{password}@127.0.0.1:6390",
+            $"redis://app:{password},redis://x@127.0.0.1:6390/notanumber",
+        ];
+        foreach (var url in invalid)
+        {
+            var shown = Assert.Throws<HotpathConfigurationException>(() => RedisConnectionSettings.Parse(url)).Message;
+            Assert.Contains("REDIS_URL", shown, StringComparison.Ordinal);
+
+            foreach (var fragment in Fragments)
+            {
+                Assert.False(shown.Contains(fragment, StringComparison.Ordinal), $"'{fragment}' shows in: {shown}");
+            }
+        }
+    }
+
+    [Fact]
+    public void AListOfNodesSplitsOnlyWhereANewSchemeBegins()
+    {
+        var settings = RedisConnectionSettings.Parse("redis://:pa,ss@10.0.0.1:7000, redis://:pa,ss@10.0.0.2:7001");
+
+        Assert.Equal(RedisServerMode.Cluster, settings.Mode);
+        Assert.Equal(2, settings.EndPoints.Count);
+        Assert.Equal("pa,ss", settings.Password);
+    }
 }
