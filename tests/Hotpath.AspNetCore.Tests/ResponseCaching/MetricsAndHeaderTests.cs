@@ -76,7 +76,7 @@ public sealed class MetricsAndHeaderTests
     }
 
     /// <summary>Sums of every long measurement on one meter, by instrument and tags.</summary>
-    private sealed class Counts : IDisposable
+    internal sealed class Counts : IDisposable
     {
         private readonly ConcurrentDictionary<string, long> _sums = new();
         private readonly MeterListener _listener = new();

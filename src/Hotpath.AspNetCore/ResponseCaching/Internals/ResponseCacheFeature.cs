@@ -18,6 +18,12 @@ internal sealed class ResponseCacheFeature(ResponseCacheRuntime runtime, HttpCon
 
     public HashSet<int> StatusCodes { get; } = statusCodes;
 
+    /// <summary>The request headers the entry's key holds (lower-case), besides the host when <see cref="KeyedByHost"/>.</summary>
+    public string[] KeyedHeaders { get; set; } = [];
+
+    /// <summary>Whether the entry's key holds the host.</summary>
+    public bool KeyedByHost { get; set; }
+
     /// <summary>Whether the request may be stored (a GET that was not bypassed).</summary>
     public bool Storing { get; set; }
 

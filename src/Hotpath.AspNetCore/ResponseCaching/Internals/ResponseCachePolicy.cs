@@ -93,6 +93,8 @@ internal sealed class ResponseCachePolicy : IOutputCachePolicy
         context.ResponseExpirationTimeSpan = Duration ?? options.DefaultDuration;
         var varyByHost = VaryByHost ?? options.VaryByHost;
         context.CacheVaryByRules.VaryByHost = varyByHost;
+        feature.KeyedHeaders = HeaderNames;
+        feature.KeyedByHost = varyByHost;
         foreach (var tag in Tags)
         {
             context.Tags.Add(tag);
@@ -207,6 +209,13 @@ internal sealed class ResponseCachePolicy : IOutputCachePolicy
             return ResponseCacheReason.CacheControl;
         }
 
+        // The handler says the response depends on request headers: stored only if the key holds each of them.
+        var vary = headers.Vary;
+        if (!StringValues.IsNullOrEmpty(vary) && !VariesOnlyByKeyedHeaders(vary, feature))
+        {
+            return ResponseCacheReason.Vary;
+        }
+
         var authenticated = IsAuthenticated(http.User);
         if (feature.KeyedUserId is null)
         {
@@ -226,6 +235,48 @@ internal sealed class ResponseCachePolicy : IOutputCachePolicy
         }
 
         return null;
+    }
+
+    private static bool VariesOnlyByKeyedHeaders(StringValues vary, ResponseCacheFeature feature)
+    {
+        foreach (var value in vary)
+        {
+            foreach (var range in (value ?? string.Empty).AsSpan().Split(','))
+            {
+                var name = (value ?? string.Empty).AsSpan()[range].Trim();
+                if (name.IsEmpty)
+                {
+                    continue;
+                }
+
+                if (name is "*")
+                {
+                    return false;
+                }
+
+                if (feature.KeyedByHost && name.Equals("host", StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
+                var keyed = false;
+                foreach (var header in feature.KeyedHeaders)
+                {
+                    if (name.Equals(header, StringComparison.OrdinalIgnoreCase))
+                    {
+                        keyed = true;
+                        break;
+                    }
+                }
+
+                if (!keyed)
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
     }
 
     private HashSet<int> StatusCodeSet(ResponseCacheRuntime runtime) =>

@@ -26,6 +26,7 @@ internal sealed class ResponseCacheReason
     // Responses that are served but not stored.
     public static readonly ResponseCacheReason Status = new("status", "the status code is not cacheable");
     public static readonly ResponseCacheReason SetCookie = new("set_cookie", "the response sets a cookie");
+    public static readonly ResponseCacheReason Vary = new("vary", "the response varies by a request header the entry is not keyed by, or by everything (Vary: *)");
     public static readonly ResponseCacheReason CacheControl = new("cache_control", "the response is Cache-Control: no-store or private");
     public static readonly ResponseCacheReason TooLarge = new("too_large", "the body is larger than MaximumBodySize");
     public static readonly ResponseCacheReason AuthenticatedAfterLookup = new("authenticated_after_lookup", "the request became authenticated after the lookup");

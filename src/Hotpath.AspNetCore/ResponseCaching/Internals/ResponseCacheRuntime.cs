@@ -90,6 +90,13 @@ internal sealed class ResponseCacheRuntime
     private async Task<string[]?> LoadAuthenticationCookieNamesAsync()
     {
         var names = new List<string>(Options.AuthenticationCookieNames);
+
+        // Session state is per visitor: a request that carries the session cookie is as personal as a signed-in one.
+        if (_services.GetService<Microsoft.AspNetCore.Session.ISessionStore>() is not null)
+        {
+            names.Add(_services.GetService<IOptions<Microsoft.AspNetCore.Builder.SessionOptions>>()?.Value.Cookie.Name ?? Microsoft.AspNetCore.Session.SessionDefaults.CookieName);
+        }
+
         if (Options.DetectAuthenticationCookies && _services.GetService<IAuthenticationSchemeProvider>() is { } schemes)
         {
             try
