@@ -63,7 +63,12 @@ public static class CacheKey
         return builder.ToString();
     }
 
-    /// <summary>Escapes one key part; returns the same instance when nothing needs escaping.</summary>
+    /// <summary>
+    /// Escapes one key part; returns the same instance when nothing needs escaping. Letters, digits and
+    /// <c>- _ . ~</c> stay as they are; every other character is percent-encoded as UTF-8, and an
+    /// unpaired surrogate (invalid UTF-16) as <c>%uXXXX</c>, so two different parts never escape to the
+    /// same text.
+    /// </summary>
     /// <param name="part">The part.</param>
     public static string Escape(string part)
     {
@@ -131,8 +136,26 @@ public static class CacheKey
                 continue;
             }
 
-            // A surrogate pair is one scalar; an unpaired surrogate is replaced, like any UTF-8 encoder.
+            // A surrogate pair is one scalar. An unpaired surrogate (invalid UTF-16) has no UTF-8 form:
+            // it is written %uXXXX, which no valid text escapes to, so the escaping stays injective.
             var scalar = char.IsHighSurrogate(c) && text.Length > 1 && char.IsLowSurrogate(text[1]) ? 2 : 1;
+            if (scalar == 1 && char.IsSurrogate(c))
+            {
+                if (written + 6 > destination.Length)
+                {
+                    break;
+                }
+
+                destination[written++] = '%';
+                destination[written++] = 'u';
+                destination[written++] = HexUpper[(c >> 12) & 0xF];
+                destination[written++] = HexUpper[(c >> 8) & 0xF];
+                destination[written++] = HexUpper[(c >> 4) & 0xF];
+                destination[written++] = HexUpper[c & 0xF];
+                text = text[1..];
+                continue;
+            }
+
             Rune.DecodeFromUtf16(text[..scalar], out var rune, out _);
             var bytes = rune.EncodeToUtf8(utf8);
             if (written + (bytes * 3) > destination.Length)

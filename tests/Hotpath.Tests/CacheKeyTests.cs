@@ -68,4 +68,43 @@ public sealed class CacheKeyTests
             Thread.CurrentThread.CurrentCulture = previous;
         }
     }
+
+    [Fact]
+    public void AnUnpairedSurrogateEscapesDistinctlyFromTheReplacementCharacter()
+    {
+        Assert.NotEqual(CacheKey.Escape("x\uD800"), CacheKey.Escape("x\uFFFD"));
+        Assert.NotEqual(CacheKey.Escape("x\uDC00"), CacheKey.Escape("x\uD800"));
+        Assert.Equal("x%uD800", CacheKey.Escape("x\uD800"));
+        Assert.Equal("%F0%9F%98%80", CacheKey.Escape("\U0001F600"));
+    }
+
+    [Fact]
+    public void EscapingIsInjectiveAndNeverLeavesAGlobOrSeparatorOverRandomText()
+    {
+        // Seeded: a failure names the seed, and the same strings come back.
+        const int seed = 20261202;
+        var random = new Random(seed);
+        char[] alphabet = ['a', 'Z', '0', '%', ':', '*', '?', '[', ']', '\\', ' ', 'u', 'é', '\uD800', '\uDBFF', '\uDC00', '\uFFFD', '\u0000', '-', '.'];
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < 20_000; i++)
+        {
+            var chars = new char[random.Next(0, 6)];
+            for (var c = 0; c < chars.Length; c++)
+            {
+                chars[c] = alphabet[random.Next(alphabet.Length)];
+            }
+
+            var text = new string(chars);
+            var escaped = CacheKey.Escape(text);
+            if (seen.TryGetValue(escaped, out var earlier))
+            {
+                Assert.True(earlier == text, $"seed {seed}: '{Describe(earlier)}' and '{Describe(text)}' both escape to '{escaped}'");
+            }
+
+            seen[escaped] = text;
+            Assert.True(escaped.AsSpan().IndexOfAny(CacheKey.GlobSpecials) < 0 && !escaped.Contains(':'), $"'{escaped}' keeps a glob or separator");
+        }
+    }
+
+    private static string Describe(string text) => string.Join(' ', text.Select(static c => ((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture)));
 }
