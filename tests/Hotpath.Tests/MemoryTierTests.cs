@@ -233,6 +233,39 @@ public sealed class MemoryTierTests
         await Assert.ThrowsAsync<InvalidOperationException>(() => cache.GetOrSetAsync<int, string>("fs:none", 0, (_, _) => throw new InvalidOperationException("no stale"), options).AsTask());
     }
 
+    public static TheoryData<string, bool> ServersWithAndWithoutMemory
+    {
+        get
+        {
+            var data = new TheoryData<string, bool>();
+            foreach (var server in TestServers.Names)
+            {
+                data.Add(server, true);
+                data.Add(server, false);
+            }
+
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ServersWithAndWithoutMemory))]
+    public async Task AfterFailSafeServedAStaleValueAPlainReadStillMisses(string server, bool memoryTier)
+    {
+        using var instance = TestServers.NewInstance(server, TestServers.UniquePrefix(nameof(AfterFailSafeServedAStaleValueAPlainReadStillMisses)), o => o.L1.Enabled = memoryTier);
+        var cache = instance.Cache;
+        Assert.True(await Eventually.TrueAsync(() => !memoryTier || cache.Memory!.IsTrusted));
+        var options = new CacheEntryOptions { Ttl = TimeSpan.FromMilliseconds(200), FailSafe = true };
+        await cache.GetOrSetAsync("fs:2", 0, (_, _) => ValueTask.FromResult("fresh"), options);
+        Assert.True(await Eventually.TrueAsync(async () => !(await cache.GetAsync<string>("fs:2")).Found), "the entry never expired");
+
+        Assert.Equal("fresh", await cache.GetOrSetAsync<int, string>("fs:2", 0, (_, _) => throw new InvalidOperationException("database down"), options));
+
+        var read = await cache.GetAsync<string>("fs:2");
+        Assert.False(read.Found, "a plain read after a fail-safe activation returned a value past its time to live");
+        Assert.False(await cache.ExistsAsync("fs:2"));
+    }
+
     [Theory]
     [MemberData(nameof(Servers))]
     public async Task SoftTimeoutServesStaleAndTheSlowFactoryStillRefreshes(string server)

@@ -341,6 +341,14 @@ internal sealed partial class HotpathCache
         using var activity = HotpathActivities.Source.HasListeners() ? HotpathActivities.Start("hotpath.factory", _metrics.Area(key), ActivityKind.Internal) : null;
         activity?.SetTag("hotpath.leased", claim.Leased);
         var fallback = settings.FailSafe && claim.Previous.Status is ReadStatus.Stale or ReadStatus.Hit;
+        if (fallback && claim.Previous.Status == ReadStatus.Stale && IsFailSafeThrottled(key))
+        {
+            // The factory failed a moment ago: serve the stale value without trying again yet.
+            Release(key, claim);
+            _metrics.FailSafeActivated(key);
+            return claim.Previous.Value;
+        }
+
         Task<T> running;
         try
         {
@@ -385,12 +393,11 @@ internal sealed partial class HotpathCache
             {
                 _metrics.FailSafeActivated(key);
                 Log.FailSafeActivated(_logger, KeyArea(key), "failed", ex);
-                if (claim.Leased)
-                {
-                    // Serve the stale value for a while rather than hammering a failing source.
-                    await StoreIfLeasedAsync(key, claim.Previous.Value, settings, claim, _options.FailSafeThrottleDuration).ConfigureAwait(false);
-                }
-
+                // Serve the stale value for a while rather than hammering a failing source. The entry
+                // is given back as it was, still past its time to live: re-storing it would make a
+                // plain read take the stale value for a fresh one.
+                ThrottleFailSafe(key);
+                Release(key, claim);
                 return claim.Previous.Value;
             }
 
@@ -405,6 +412,39 @@ internal sealed partial class HotpathCache
 
         await StoreIfLeasedAsync(key, value, settings, claim, settings.Ttl).ConfigureAwait(false);
         return value;
+    }
+
+    /// <summary>Keys whose factory failed recently, with the timestamp until which fail-safe serves stale without retrying.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _failSafeThrottle = new(StringComparer.Ordinal);
+
+    // A safety bound, not a tuning knob: past it the throttle is forgotten, which only means a failing
+    // factory is tried again sooner.
+    private const int MaxFailSafeThrottles = 10_000;
+
+    private void ThrottleFailSafe(string key)
+    {
+        if (_failSafeThrottle.Count >= MaxFailSafeThrottles)
+        {
+            _failSafeThrottle.Clear();
+        }
+
+        _failSafeThrottle[key] = _time.GetTimestamp() + (long)(_options.FailSafeThrottleDuration.TotalSeconds * _time.TimestampFrequency);
+    }
+
+    private bool IsFailSafeThrottled(string key)
+    {
+        if (!_failSafeThrottle.TryGetValue(key, out var until))
+        {
+            return false;
+        }
+
+        if (_time.GetTimestamp() < until)
+        {
+            return true;
+        }
+
+        _failSafeThrottle.TryRemove(new KeyValuePair<string, long>(key, until));
+        return false;
     }
 
     private async Task FinishInBackgroundAsync<T>(string key, Task<T> running, EntrySettings settings, Claim<T> claim)
