@@ -161,7 +161,7 @@ internal sealed partial class HotpathCache
             for (var attempt = 0; attempt < 3; attempt++)
             {
                 var versions = tags is { Count: > 0 } ? GetTagVersionsAsync(tags, cancellationToken) : null;
-                var result = await WithCancellation(_db.ScriptEvaluateAsync(ClaimScript, [key], [head, (long)_options.LeaseDuration.TotalMilliseconds, NowUnixMs(), ModeName(ClaimMode.Get)]), cancellationToken).ConfigureAwait(false);
+                var result = await WithCancellation(_db.ScriptEvaluateAsync(EntryScripts.Claim, [key], [head, (long)_options.LeaseDuration.TotalMilliseconds, NowUnixMs(), ModeName(ClaimMode.Get)]), cancellationToken).ConfigureAwait(false);
                 var tagVersions = versions is null ? null : await versions.ConfigureAwait(false);
                 _faults.Succeeded();
                 if (result.IsNull || result.Resp2Type == ResultType.Array)
@@ -228,7 +228,7 @@ internal sealed partial class HotpathCache
                 bytes = writer.ToArray();
             }
 
-            var stored = await WithCancellation(_db.ScriptEvaluateAsync(StoreIfLeasedScript, [key], [lease.Head, bytes, (long)expiry.TotalMilliseconds]), cancellationToken).ConfigureAwait(false);
+            var stored = await WithCancellation(_db.ScriptEvaluateAsync(EntryScripts.StoreIfLeased, [key], [lease.Head, bytes, (long)expiry.TotalMilliseconds]), cancellationToken).ConfigureAwait(false);
             _faults.Succeeded();
             if ((long)stored == 0)
             {
@@ -258,7 +258,7 @@ internal sealed partial class HotpathCache
     {
         if (lease.TryFinish() && _db is not null)
         {
-            _ = _db.ScriptEvaluateAsync(ReleaseScript, [key], [lease.Head], CommandFlags.FireAndForget);
+            _ = _db.ScriptEvaluateAsync(EntryScripts.Release, [key], [lease.Head], CommandFlags.FireAndForget);
         }
     }
 

@@ -31,61 +31,6 @@ internal enum ClaimMode : byte
 // what a failing or slow factory falls back on, and what readers keep getting during a refresh.
 internal sealed partial class HotpathCache
 {
-    // KEYS[1] key; ARGV[1] lease head "H1 l=<token>", ARGV[2] lease ms, ARGV[3] now (unix ms), ARGV[4] mode.
-    // Returns nil (claimed an absent key), {previous} (claimed, carrying previous), or the current bytes.
-    private const string ClaimScript = """
-        local v = redis.call('GET', KEYS[1])
-        if v then
-          local nl = string.find(v, '\n', 1, true)
-          if nl and string.sub(v, 1, 2) == 'H1' then
-            local header = string.sub(v, 1, nl - 1)
-            local leased = string.find(header, ' l=', 1, true)
-            if leased and ARGV[4] ~= 'steal' then return v end
-            local e = string.match(header, ' e=(%d+)')
-            local fresh = e == nil or tonumber(e) > tonumber(ARGV[3])
-            if fresh and not leased and ARGV[4] == 'get' then return v end
-            local rest = string.gsub(string.sub(v, 3), ' l=%w+', '')
-            local ttl = redis.call('PTTL', KEYS[1])
-            if ttl < tonumber(ARGV[2]) then ttl = tonumber(ARGV[2]) end
-            redis.call('SET', KEYS[1], ARGV[1] .. rest, 'PX', ttl)
-            return {v}
-          end
-        end
-        redis.call('SET', KEYS[1], ARGV[1] .. '\n', 'PX', ARGV[2])
-        return false
-        """;
-
-    // KEYS[1] key; ARGV[1] lease head, ARGV[2] new bytes, ARGV[3] ttl ms. Stores only over our own placeholder.
-    private const string StoreIfLeasedScript = """
-        local v = redis.call('GET', KEYS[1])
-        if v then
-          local n = string.len(ARGV[1])
-          local c = string.sub(v, n + 1, n + 1)
-          if string.sub(v, 1, n) == ARGV[1] and (c == ' ' or c == '\n') then
-            redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-            return 1
-          end
-        end
-        return 0
-        """;
-
-    // KEYS[1] key; ARGV[1] lease head. Gives our placeholder back: restores the value it carried, or deletes it.
-    private const string ReleaseScript = """
-        local v = redis.call('GET', KEYS[1])
-        if v then
-          local n = string.len(ARGV[1])
-          local c = string.sub(v, n + 1, n + 1)
-          if string.sub(v, 1, n) == ARGV[1] and (c == ' ' or c == '\n') then
-            if string.len(v) == n + 1 then return redis.call('DEL', KEYS[1]) end
-            local ttl = redis.call('PTTL', KEYS[1])
-            if ttl < 1 then ttl = 1 end
-            redis.call('SET', KEYS[1], 'H1' .. string.sub(v, n + 1), 'PX', ttl)
-            return 1
-          end
-        end
-        return 0
-        """;
-
     private readonly ConcurrentDictionary<string, InFlight> _inFlight = new(StringComparer.Ordinal);
 
     public ValueTask<T> GetOrSetAsync<T>(string key, Func<CancellationToken, ValueTask<T>> factory, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
@@ -261,7 +206,7 @@ internal sealed partial class HotpathCache
                 // Tag versions are read before the factory runs, pipelined with the claim, so an
                 // invalidation during the factory run leaves the stored entry already outdated.
                 var versions = settings.Tags is not null ? GetTagVersionsAsync(settings.Tags, cancellationToken) : null;
-                var result = await WithCancellation(_db.ScriptEvaluateAsync(ClaimScript, [key], [claim.Head, (long)_options.LeaseDuration.TotalMilliseconds, NowUnixMs(), ModeName(mode)]), cancellationToken).ConfigureAwait(false);
+                var result = await WithCancellation(_db.ScriptEvaluateAsync(EntryScripts.Claim, [key], [claim.Head, (long)_options.LeaseDuration.TotalMilliseconds, NowUnixMs(), ModeName(mode)]), cancellationToken).ConfigureAwait(false);
                 claim.TagVersions = versions is null ? null : await versions.ConfigureAwait(false);
                 _faults.Succeeded();
                 if (result.IsNull)
@@ -473,7 +418,7 @@ internal sealed partial class HotpathCache
             var now = NowUnixMs();
             var bytes = Encode(value, claim.TagVersions, now, logicalTtl, settings);
             var physical = logicalTtl + (settings.FailSafe ? _options.FailSafeMaxDuration : TimeSpan.Zero);
-            var stored = await _db.ScriptEvaluateAsync(StoreIfLeasedScript, [key], [claim.Head, bytes, (long)physical.TotalMilliseconds]).ConfigureAwait(false);
+            var stored = await _db.ScriptEvaluateAsync(EntryScripts.StoreIfLeased, [key], [claim.Head, bytes, (long)physical.TotalMilliseconds]).ConfigureAwait(false);
             _faults.Succeeded();
             if ((long)stored == 0)
             {
@@ -501,7 +446,7 @@ internal sealed partial class HotpathCache
     {
         if (claim.Leased && _db is not null)
         {
-            _ = _db.ScriptEvaluateAsync(ReleaseScript, [key], [claim.Head], CommandFlags.FireAndForget);
+            _ = _db.ScriptEvaluateAsync(EntryScripts.Release, [key], [claim.Head], CommandFlags.FireAndForget);
         }
     }
 

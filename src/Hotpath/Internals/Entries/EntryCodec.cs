@@ -27,14 +27,29 @@ internal struct EntryInfo
     public readonly bool IsExpiredAt(long nowUnixMs) => LogicalExpiryUnixMs != 0 && nowUnixMs >= LogicalExpiryUnixMs;
 }
 
+// Stored entry format, revision H1 (the magic is the revision: a change that an older reader would
+// misread gets a new magic, H2, and readers treat an unknown magic as a miss).
+//
+//   entry     = header LF payload
+//   header    = "H1" *( SP field )          ; ASCII, no LF; ends at the FIRST LF of the value
+//   field     = name "=" value              ; name is one letter, value has no SP and no LF
+//   payload   = *OCTET                      ; anything, LF / NUL / "H1 l=" included, possibly empty
+//
+//   l=<token> lease placeholder held while a factory runs; always the first field when present
+//             (written as "H1 l=<token>"); with other fields or a payload after it, it carries the
+//             previous value
+//   f=<flags> n: keep out of the memory tier; c: copy on read from it
+//   t=<tags>  tag versions, escapedTag@version joined by ","
+//   c=<ms>    creation, Unix milliseconds
+//   e=<ms>    logical expiry, Unix milliseconds (the key may live longer, for fail-safe)
+//   other     unknown fields from a newer writer are skipped
+//
+// Readers and every Lua script (EntryScripts.cs, the only place they live) parse the header only:
+// nothing ever scans or rewrites payload bytes. EntryFormatTests round-trips payloads through them.
+
 /// <summary>
 /// The stored form of an entry: one ASCII header line, then the serialized payload, so
-/// <c>redis-cli GET</c> shows <c>H1</c> and the JSON. Header fields, each after a space:
-/// <c>t=</c> tag versions (<c>escapedTag@version,…</c>), <c>l=</c> a lease token (a placeholder
-/// held while a factory runs; it carries the previous value's fields and payload when there was one),
-/// <c>f=</c> flags (<c>n</c>: keep out of the memory tier, <c>c</c>: copy on read from it),
-/// <c>c=</c> creation and <c>e=</c> logical expiry in Unix milliseconds (the key itself may live longer,
-/// for fail-safe).
+/// <c>redis-cli GET</c> shows <c>H1</c> and the JSON. The grammar is in the comment above.
 /// </summary>
 internal static class EntryCodec
 {
