@@ -5,25 +5,6 @@ namespace Hotpath.Internals;
 
 internal sealed partial class HotpathCache
 {
-    // KEYS: a batch of full keys; ARGV[1]: the tag-key prefix. Unlinks only what Hotpath wrote there:
-    // entries (values starting with the H1 header) and tag versions.
-    private const string WipeScript = """
-        local n = 0
-        for i = 1, #KEYS do
-          local k = KEYS[i]
-          local t = redis.call('TYPE', k)
-          if type(t) == 'table' then t = t['ok'] end
-          if t == 'string' then
-            local head = redis.call('GETRANGE', k, 0, 2)
-            if head == 'H1 ' or head == 'H1\n' or string.sub(k, 1, string.len(ARGV[1])) == ARGV[1] then
-              redis.call('UNLINK', k)
-              n = n + 1
-            end
-          end
-        end
-        return n
-        """;
-
     public ValueTask<long> DeleteByPatternAsync(string pattern, CancellationToken cancellationToken = default)
     {
         ValidateKey(pattern, nameof(pattern));
@@ -51,7 +32,7 @@ internal sealed partial class HotpathCache
             long removed = 0;
             foreach (var group in GroupBySlot(keys, string.Empty))
             {
-                removed += (long)await WithCancellation(_connection.RawDatabase!.ScriptEvaluateAsync(WipeScript, group, [_connection.KeyPrefix + TagKeyPrefix]), ct).ConfigureAwait(false);
+                removed += (long)await WithCancellation(_connection.RawDatabase!.ScriptEvaluateAsync(EntryScripts.Wipe, group, [_connection.KeyPrefix + TagKeyPrefix]), ct).ConfigureAwait(false);
             }
 
             return removed;

@@ -69,4 +69,23 @@ internal static class EntryScripts
         end
         return 0
         """;
+
+    // KEYS: a batch of full keys; ARGV[1]: the tag-key prefix. Unlinks only what Hotpath wrote there:
+    // entries (values starting with the H1 header) and tag versions.
+    public const string Wipe = """
+        local n = 0
+        for i = 1, #KEYS do
+          local k = KEYS[i]
+          local t = redis.call('TYPE', k)
+          if type(t) == 'table' then t = t['ok'] end
+          if t == 'string' then
+            local head = redis.call('GETRANGE', k, 0, 2)
+            if head == 'H1 ' or head == 'H1\n' or string.sub(k, 1, string.len(ARGV[1])) == ARGV[1] then
+              redis.call('UNLINK', k)
+              n = n + 1
+            end
+          end
+        end
+        return n
+        """;
 }
