@@ -67,8 +67,11 @@ internal sealed class RedisRateLimiter : RateLimiter
             // checked before it, not during it, so a decision never costs a cancellation registration.
             result = await db.ScriptEvaluateAsync(_algorithm.Script, _keys, _algorithm.ArgumentsFor(permitCount)).ConfigureAwait(false);
         }
-        catch (Exception ex) when (FaultReporter.IsStoreFault(ex))
+        catch (Exception ex)
         {
+            // Every failure of the server call is a store fault for the policy, a cancellation included
+            // (a TaskCanceledException from the client's timeout or teardown path): the caller's token is
+            // not passed into the call, so no cancellation that surfaces here is the caller's own.
             _factory.Faulted(_algorithm, ex);
             return DecideLocally(permitCount, unavailable: true);
         }
