@@ -126,6 +126,38 @@ public sealed class DistributedCacheTests
         Assert.InRange(ttl!.Value, TimeSpan.FromMinutes(19), TimeSpan.FromMinutes(20));
     }
 
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task RefreshSlidesAnEntryPastItsSlidingWindowButNotPastItsAbsoluteExpiration(string server)
+    {
+        var prefix = TestServers.UniquePrefix(nameof(RefreshSlidesAnEntryPastItsSlidingWindowButNotPastItsAbsoluteExpiration));
+        var cache = Cache(server, prefix);
+        var key = HotpathDistributedCache.Key("s");
+        await cache.SetAsync("s", Bytes("v"), new DistributedCacheEntryOptions
+        {
+            SlidingExpiration = TimeSpan.FromMilliseconds(500),
+            AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(2),
+        });
+
+        // Refreshed (never read) for longer than the sliding window: it stays.
+        var until = DateTime.UtcNow + TimeSpan.FromMilliseconds(1200);
+        while (DateTime.UtcNow < until)
+        {
+            await cache.RefreshAsync("s");
+            await Task.Delay(100);
+        }
+
+        Assert.True(await Raw(server, prefix).KeyExistsAsync(key));
+
+        // Still refreshed on every poll, it ends anyway: the absolute expiration caps the sliding one.
+        Assert.True(await Eventually.TrueAsync(async () =>
+        {
+            await cache.RefreshAsync("s");
+            return !await Raw(server, prefix).KeyExistsAsync(key);
+        }, TimeSpan.FromSeconds(5)));
+        Assert.Null(await cache.GetAsync("s"));
+    }
+
     [RedisServerFact]
     public async Task WhileTheCachesCircuitBreakerIsOpenNoCallGoesToTheServer()
     {
