@@ -51,10 +51,9 @@ public static class HotpathDistributedCacheBuilderExtensions
     {
         var connection = services.GetRequiredService<HotpathConnection>();
         var loggerFactory = services.GetRequiredService<ILoggerFactory>();
-        var logger = loggerFactory.CreateLogger("Hotpath.DistributedCache");
         if (connection.IsDisabled)
         {
-            Hotpath.Caching.Internals.Log.DistributedCacheInProcess(logger);
+            Hotpath.Caching.Internals.Log.DistributedCacheInProcess(loggerFactory.CreateLogger("Hotpath.DistributedCache"));
             return new MemoryDistributedCache(Options.Options.Create(new MemoryDistributedCacheOptions()), loggerFactory);
         }
 
@@ -64,7 +63,8 @@ public static class HotpathDistributedCacheBuilderExtensions
             connection.Database!,
             hotpathOptions,
             services.GetRequiredService<IOptions<HotpathDistributedCacheOptions>>().Value,
-            new FaultReporter(logger, time, hotpathOptions.FaultLogInterval),
+            // The cache's own reporter: one circuit breaker and one fault log for the connection.
+            services.GetRequiredService<HotpathCache>().Faults,
             time);
     }
 }

@@ -125,4 +125,75 @@ public sealed class DistributedCacheTests
         var ttl = await Raw(server, prefix).KeyTimeToLiveAsync(HotpathDistributedCache.Key("forever"));
         Assert.InRange(ttl!.Value, TimeSpan.FromMinutes(19), TimeSpan.FromMinutes(20));
     }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task RefreshSlidesAnEntryPastItsSlidingWindowButNotPastItsAbsoluteExpiration(string server)
+    {
+        var prefix = TestServers.UniquePrefix(nameof(RefreshSlidesAnEntryPastItsSlidingWindowButNotPastItsAbsoluteExpiration));
+        var cache = Cache(server, prefix);
+        var key = HotpathDistributedCache.Key("s");
+        await cache.SetAsync("s", Bytes("v"), new DistributedCacheEntryOptions
+        {
+            SlidingExpiration = TimeSpan.FromMilliseconds(500),
+            AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(2),
+        });
+
+        // Refreshed (never read) for longer than the sliding window: it stays.
+        var until = DateTime.UtcNow + TimeSpan.FromMilliseconds(1200);
+        while (DateTime.UtcNow < until)
+        {
+            await cache.RefreshAsync("s");
+            await Task.Delay(100);
+        }
+
+        Assert.True(await Raw(server, prefix).KeyExistsAsync(key));
+
+        // Still refreshed on every poll, it ends anyway: the absolute expiration caps the sliding one.
+        Assert.True(await Eventually.TrueAsync(async () =>
+        {
+            await cache.RefreshAsync("s");
+            return !await Raw(server, prefix).KeyExistsAsync(key);
+        }, TimeSpan.FromSeconds(5)));
+        Assert.Null(await cache.GetAsync("s"));
+    }
+
+    [RedisServerFact]
+    public async Task WhileTheCachesCircuitBreakerIsOpenNoCallGoesToTheServer()
+    {
+        using var redis = await RedisProcess.StartAsync();
+        using var instance = TestServers.NewInstance(TestServers.Garnet, TestServers.UniquePrefix(nameof(WhileTheCachesCircuitBreakerIsOpenNoCallGoesToTheServer)), o =>
+        {
+            o.RedisUrl = redis.Url;
+            o.OperationTimeout = TimeSpan.FromMilliseconds(500);
+            o.ConnectTimeout = TimeSpan.FromMilliseconds(500);
+            o.Resilience.FailureThreshold = 3;
+            o.Resilience.BreakDuration = TimeSpan.FromMinutes(1);
+        });
+        var faults = instance.Cache.Faults;
+        var cache = new HotpathDistributedCache(instance.Connection.Database!, new HotpathOptions(), new HotpathDistributedCacheOptions(), faults, TimeProvider.System);
+        await cache.SetAsync("s", Bytes("v"), new DistributedCacheEntryOptions { SlidingExpiration = TimeSpan.FromMinutes(1) });
+        Assert.NotNull(await cache.GetAsync("s"));
+
+        redis.Stop();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Null(await cache.GetAsync("s"));
+        }
+
+        // The breaker the cache service uses opened on the adapter's faults: one breaker per connection.
+        Assert.True(faults.CircuitOpen);
+        var seen = faults.TotalFaults;
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.Null(await cache.GetAsync("s"));
+            Assert.Null(cache.Get("s"));
+            await cache.SetAsync("s", Bytes("w"), new DistributedCacheEntryOptions());
+            await cache.RefreshAsync("s");
+            await cache.RemoveAsync("s");
+        }
+
+        // No call reached the connection while the breaker was open: not one more fault was paid for.
+        Assert.Equal(seen, faults.TotalFaults);
+    }
 }

@@ -10,8 +10,10 @@ namespace Hotpath.Caching.Internals;
 /// features. An entry is a hash <c>_hotpath:dc:{key}</c> with fields <c>d</c> (the bytes), <c>s</c>
 /// (sliding expiration in ms, -1 for none) and <c>a</c> (absolute expiry in Unix ms, -1 for none), and
 /// a <c>PEXPIRE</c> of the nearer of the two. A read renews the sliding expiration in the same script,
-/// so a get is one round trip. Faults follow the cache: a read is a miss, a write is logged once per
-/// burst and dropped unless <see cref="HotpathOptions.ThrowOnWriteErrors"/>.
+/// so a get is one round trip. Faults follow the cache, through the cache's own <see cref="FaultReporter"/>
+/// (one circuit breaker and one fault log per connection): a read is a miss, a write is logged once per
+/// burst and dropped unless <see cref="HotpathOptions.ThrowOnWriteErrors"/>; while the breaker is open
+/// no call goes to the server, so an outage costs no operation timeout per call.
 /// </summary>
 internal sealed class HotpathDistributedCache : IDistributedCache, IBufferDistributedCache
 {
@@ -70,6 +72,11 @@ internal sealed class HotpathDistributedCache : IDistributedCache, IBufferDistri
     public byte[]? Get(string key)
     {
         var redisKey = Key(key);
+        if (!_faults.Allow())
+        {
+            return null;
+        }
+
         try
         {
             var result = _db.ScriptEvaluate(GetScript, [redisKey], [NowMs(), 1]);
@@ -87,6 +94,11 @@ internal sealed class HotpathDistributedCache : IDistributedCache, IBufferDistri
     {
         var redisKey = Key(key);
         token.ThrowIfCancellationRequested();
+        if (!_faults.Allow())
+        {
+            return null;
+        }
+
         try
         {
             var result = await _db.ScriptEvaluateAsync(GetScript, [redisKey], [NowMs(), 1]).WaitAsync(token).ConfigureAwait(false);
@@ -130,6 +142,11 @@ internal sealed class HotpathDistributedCache : IDistributedCache, IBufferDistri
     {
         ArgumentNullException.ThrowIfNull(value);
         var (keys, args) = SetArguments(key, value, options);
+        if (!AllowWrite())
+        {
+            return;
+        }
+
         try
         {
             _db.ScriptEvaluate(SetScript, keys, args);
@@ -150,6 +167,11 @@ internal sealed class HotpathDistributedCache : IDistributedCache, IBufferDistri
         ArgumentNullException.ThrowIfNull(value);
         var (keys, args) = SetArguments(key, value, options);
         token.ThrowIfCancellationRequested();
+        if (!AllowWrite())
+        {
+            return;
+        }
+
         try
         {
             await _db.ScriptEvaluateAsync(SetScript, keys, args).WaitAsync(token).ConfigureAwait(false);
@@ -174,6 +196,11 @@ internal sealed class HotpathDistributedCache : IDistributedCache, IBufferDistri
     public void Refresh(string key)
     {
         var redisKey = Key(key);
+        if (!AllowWrite())
+        {
+            return;
+        }
+
         try
         {
             _db.ScriptEvaluate(GetScript, [redisKey], [NowMs(), 0]);
@@ -193,6 +220,11 @@ internal sealed class HotpathDistributedCache : IDistributedCache, IBufferDistri
     {
         var redisKey = Key(key);
         token.ThrowIfCancellationRequested();
+        if (!AllowWrite())
+        {
+            return;
+        }
+
         try
         {
             await _db.ScriptEvaluateAsync(GetScript, [redisKey], [NowMs(), 0]).WaitAsync(token).ConfigureAwait(false);
@@ -211,6 +243,11 @@ internal sealed class HotpathDistributedCache : IDistributedCache, IBufferDistri
     public void Remove(string key)
     {
         var redisKey = Key(key);
+        if (!AllowWrite())
+        {
+            return;
+        }
+
         try
         {
             _db.KeyDelete(redisKey);
@@ -230,6 +267,11 @@ internal sealed class HotpathDistributedCache : IDistributedCache, IBufferDistri
     {
         var redisKey = Key(key);
         token.ThrowIfCancellationRequested();
+        if (!AllowWrite())
+        {
+            return;
+        }
+
         try
         {
             await _db.KeyDeleteAsync(redisKey).WaitAsync(token).ConfigureAwait(false);
@@ -286,6 +328,25 @@ internal sealed class HotpathDistributedCache : IDistributedCache, IBufferDistri
         }
 
         return ([redisKey], [value, slidingMs, absoluteMs, ttl]);
+    }
+
+    /// <summary>
+    /// Whether a write may go to the server; while the circuit breaker is open it is dropped, and
+    /// surfaces as an error only when the application asked for write errors, as in the cache.
+    /// </summary>
+    private bool AllowWrite()
+    {
+        if (_faults.Allow())
+        {
+            return true;
+        }
+
+        if (_options.ThrowOnWriteErrors)
+        {
+            throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, "The cache server is failing; the circuit breaker is open.");
+        }
+
+        return false;
     }
 
     private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
