@@ -34,6 +34,7 @@ builder.Services.AddAppDatabase();
 builder.Services.AddSingleton<AppStats>();
 builder.Services.AddSingleton<CachedReader>();
 builder.Services.AddSingleton<ProductCacheInvalidator>();
+builder.Services.AddSingleton(SessionSettings.From(builder.Configuration));
 builder.Services.AddSingleton<SessionStore>();
 builder.Services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
 

@@ -83,7 +83,10 @@ public interface ICache
     ValueTask<bool> ExistsAsync(string key, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Sets a new time to live on an existing key (a sliding expiry, e.g. for a session). One round trip.
+    /// Gives an existing, current entry a new time to live (a sliding expiry, e.g. for a session): its
+    /// logical expiry and the key's lifetime both move, and memory copies on every instance are dropped so
+    /// they read the new expiry. One round trip (plus a backplane message with the memory tier). A missing
+    /// or expired entry is left alone; while the server is unreachable nothing changes and the call returns false.
     /// </summary>
     /// <param name="key">The cache key.</param>
     /// <param name="ttl">The new time to live; must be positive.</param>

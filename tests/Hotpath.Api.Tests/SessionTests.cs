@@ -45,6 +45,39 @@ public sealed class SessionTests(ApiFixture fixture) : IClassFixture<ApiFixture>
         Assert.Contains(app.Logs.Records, r => r.EventId.Id == 1010);
     }
 
+    [Fact]
+    public async Task AnActiveSessionOutlivesTheIdleTimeoutAndAnIdleOneEnds()
+    {
+        await using var db = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using var app = ApiFactory.ForServer(TestServers.Garnet, db, new Dictionary<string, string> { ["Sessions:IdleTimeout"] = "00:00:03" });
+        var client = app.CreateClient();
+        var active = await client.LoginAsync(ApiClient.Alice);
+        var idle = await client.LoginAsync(ApiClient.Bob);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        // Used every few hundred milliseconds for three times the idle timeout: it stays.
+        while (clock.Elapsed < TimeSpan.FromSeconds(7))
+        {
+            using var me = await client.SendAsync(HttpMethod.Get, "/api/me", active);
+            Assert.True(me.StatusCode == HttpStatusCode.OK, $"the active session ended {clock.Elapsed} after login");
+            await Task.Delay(200);
+        }
+
+        // The other one was never used after login: by now, twice its timeout later, it has ended.
+        using var late = await client.SendAsync(HttpMethod.Get, "/api/me", idle);
+        Assert.Equal(HttpStatusCode.Unauthorized, late.StatusCode);
+    }
+
+    [Fact]
+    public async Task AnIdleTimeoutThatIsNotAPositiveTimeSpanStopsTheAppNamingTheSetting()
+    {
+        await using var db = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using var app = ApiFactory.ForServer(TestServers.Garnet, db, new Dictionary<string, string> { ["Sessions:IdleTimeout"] = "-5" });
+
+        var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+        Assert.Contains("Sessions:IdleTimeout", error.ToString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [MemberData(nameof(All))]
     public async Task EachUseOfASessionSlidesItsExpiry(string server, string database)

@@ -250,6 +250,30 @@ public sealed class MemoryTierTests
 
     [Theory]
     [MemberData(nameof(ServersWithAndWithoutMemory))]
+    public async Task RefreshMovesTheLogicalExpirySoAnEntryRefreshedInTimeSlides(string server, bool memoryTier)
+    {
+        using var instance = TestServers.NewInstance(server, TestServers.UniquePrefix(nameof(RefreshMovesTheLogicalExpirySoAnEntryRefreshedInTimeSlides)), o => o.L1.Enabled = memoryTier);
+        var cache = instance.Cache;
+        Assert.True(await Eventually.TrueAsync(() => !memoryTier || cache.Memory!.IsTrusted));
+        var ttl = TimeSpan.FromSeconds(1);
+        await cache.SetAsync("session:1", "alice", ttl);
+        var written = System.Diagnostics.Stopwatch.StartNew();
+
+        // Refreshed well within its span, again and again, for three times its first lifetime.
+        while (written.Elapsed < ttl * 3)
+        {
+            Assert.True(await cache.RefreshAsync("session:1", ttl), $"the entry was gone {written.Elapsed} after it was written");
+            Assert.Equal("alice", (await cache.GetAsync<string>("session:1")).Value);
+            await Task.Delay(100);
+        }
+
+        // Left alone, it ends.
+        Assert.True(await Eventually.TrueAsync(async () => !(await cache.GetAsync<string>("session:1")).Found), "an idle entry never ended");
+        Assert.False(await cache.RefreshAsync("session:1", ttl));
+    }
+
+    [Theory]
+    [MemberData(nameof(ServersWithAndWithoutMemory))]
     public async Task AfterFailSafeServedAStaleValueAPlainReadStillMisses(string server, bool memoryTier)
     {
         using var instance = TestServers.NewInstance(server, TestServers.UniquePrefix(nameof(AfterFailSafeServedAStaleValueAPlainReadStillMisses)), o => o.L1.Enabled = memoryTier);

@@ -7,13 +7,13 @@ namespace Hotpath.Api.Auth;
 /// <summary>
 /// Sessions held in the cache server: an opaque random token goes to the client, and only the
 /// SHA-256 of it is used as the key (<c>session:{hash}:v1</c>), so a dump of the server's keys or
-/// values yields no usable token. Sessions slide: every authenticated request renews the 30-minute
-/// time to live.
+/// values yields no usable token. Sessions slide: every authenticated request renews the session for
+/// another <c>Sessions:IdleTimeout</c> (30 minutes unless set), so an active session stays and an idle one ends.
 /// </summary>
-internal sealed class SessionStore(ICache cache, TimeProvider time)
+internal sealed class SessionStore(ICache cache, TimeProvider time, SessionSettings settings)
 {
     /// <summary>How long an unused session lives.</summary>
-    public static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(30);
+    public TimeSpan IdleTimeout => settings.IdleTimeout;
 
     /// <summary>The length of a token: 32 random bytes in unpadded base64url.</summary>
     public const int TokenLength = 43;

@@ -110,8 +110,27 @@ internal sealed partial class HotpathCache : ICache, IInvalidationTarget, IDispo
 
         try
         {
-            var refreshed = await WithCancellation(_db.KeyExpireAsync(key, expiry), cancellationToken).ConfigureAwait(false);
+            // The logical expiry in the header and the key's TTL move together, so the entry reads as
+            // current for the whole new span (a session refreshed on every request slides).
+            var now = NowUnixMs();
+            var result = await WithCancellation(_db.ScriptEvaluateAsync(EntryScripts.Refresh, [key], [now, now + (long)expiry.TotalMilliseconds, (long)expiry.TotalMilliseconds]), cancellationToken).ConfigureAwait(false);
             _faults.Succeeded();
+            var refreshed = (long)result == 1;
+            if (refreshed && _memory is not null)
+            {
+                // Memory copies hold the old expiry: this one and the other instances' read the new header next.
+                _memory.Evict(key);
+                try
+                {
+                    await _backplane!.PublishKeyAsync(key).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (FaultReporter.IsStoreFault(ex))
+                {
+                    // Other copies then end at the old expiry and are read again from the server: never stale, only early.
+                    _faults.Report("refresh", ex);
+                }
+            }
+
             return refreshed;
         }
         catch (Exception ex) when (FaultReporter.IsStoreFault(ex))

@@ -88,4 +88,21 @@ internal static class EntryScripts
         end
         return n
         """;
+
+    // KEYS[1]: the entry; ARGV[1]: now (Unix ms); ARGV[2]: the new logical expiry (Unix ms); ARGV[3]: the
+    // new physical lifetime (ms). Moves a current entry's e= field and its TTL together, touching only
+    // the header; a missing, leased, expired or unreadable entry is left alone. Returns 1 when moved.
+    public const string Refresh = """
+        local v = redis.call('GET', KEYS[1])
+        if not v then return 0 end
+        local nl = string.find(v, '\n', 1, true)
+        if not nl then return 0 end
+        local head = string.sub(v, 1, nl - 1)
+        if string.sub(head, 1, 3) ~= 'H1 ' or string.find(head, ' l=', 1, true) then return 0 end
+        local e = string.match(head, ' e=(%d+)')
+        if not e or tonumber(e) <= tonumber(ARGV[1]) then return 0 end
+        local moved = string.gsub(head, ' e=%d+', ' e=' .. ARGV[2], 1)
+        redis.call('SET', KEYS[1], moved .. string.sub(v, nl), 'PX', ARGV[3])
+        return 1
+        """;
 }
