@@ -233,20 +233,7 @@ public sealed class MemoryTierTests
         await Assert.ThrowsAsync<InvalidOperationException>(() => cache.GetOrSetAsync<int, string>("fs:none", 0, (_, _) => throw new InvalidOperationException("no stale"), options).AsTask());
     }
 
-    public static TheoryData<string, bool> ServersWithAndWithoutMemory
-    {
-        get
-        {
-            var data = new TheoryData<string, bool>();
-            foreach (var server in TestServers.Names)
-            {
-                data.Add(server, true);
-                data.Add(server, false);
-            }
-
-            return data;
-        }
-    }
+    public static TheoryData<string, bool> ServersWithAndWithoutMemory => CoalescingAfterInvalidationTests.ServersWithAndWithoutMemory;
 
     [Theory]
     [MemberData(nameof(ServersWithAndWithoutMemory))]
