@@ -135,12 +135,13 @@ public sealed class DistributedCacheTests
         var key = HotpathDistributedCache.Key("s");
         await cache.SetAsync("s", Bytes("v"), new DistributedCacheEntryOptions
         {
-            SlidingExpiration = TimeSpan.FromMilliseconds(500),
-            AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(2),
+            SlidingExpiration = TimeSpan.FromSeconds(1.5),
+            AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(5),
         });
 
-        // Refreshed (never read) for longer than the sliding window: it stays.
-        var until = DateTime.UtcNow + TimeSpan.FromMilliseconds(1200);
+        // Refreshed (never read) for longer than the sliding window: it stays. The window is wide enough
+        // that a stalled thread pool on a loaded machine cannot outlast it between two refreshes.
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(2.5);
         while (DateTime.UtcNow < until)
         {
             await cache.RefreshAsync("s");
@@ -154,7 +155,7 @@ public sealed class DistributedCacheTests
         {
             await cache.RefreshAsync("s");
             return !await Raw(server, prefix).KeyExistsAsync(key);
-        }, TimeSpan.FromSeconds(5)));
+        }, TimeSpan.FromSeconds(10)));
         Assert.Null(await cache.GetAsync("s"));
     }
 

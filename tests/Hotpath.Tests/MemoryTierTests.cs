@@ -242,12 +242,13 @@ public sealed class MemoryTierTests
         using var instance = TestServers.NewInstance(server, TestServers.UniquePrefix(nameof(RefreshMovesTheLogicalExpirySoAnEntryRefreshedInTimeSlides)), o => o.L1.Enabled = memoryTier);
         var cache = instance.Cache;
         Assert.True(await Eventually.TrueAsync(() => !memoryTier || cache.Memory!.IsTrusted));
-        var ttl = TimeSpan.FromSeconds(1);
+        // Wide enough that a stalled thread pool on a loaded machine cannot outlast it between two refreshes.
+        var ttl = TimeSpan.FromSeconds(1.5);
         await cache.SetAsync("session:1", "alice", ttl);
         var written = System.Diagnostics.Stopwatch.StartNew();
 
-        // Refreshed well within its span, again and again, for three times its first lifetime.
-        while (written.Elapsed < ttl * 3)
+        // Refreshed well within its span, again and again, for more than twice its first lifetime.
+        while (written.Elapsed < ttl * 2.5)
         {
             Assert.True(await cache.RefreshAsync("session:1", ttl), $"the entry was gone {written.Elapsed} after it was written");
             Assert.Equal("alice", (await cache.GetAsync<string>("session:1")).Value);
