@@ -1,12 +1,20 @@
+using System.Globalization;
 using System.Text;
 using StackExchange.Redis;
 
 namespace Hotpath.Internals;
 
-// Tags are versions, not sets: a tag is one counter key; an entry records the versions of its tags
-// when it was written (read before a GetOrSet factory runs), and reads as a miss once any has moved.
-// Invalidation is therefore one INCR however many entries carry the tag, nothing grows per entry,
+// Tags are versions, not sets: a tag is one version key; an entry records the versions of its tags
+// when it was written (read before a GetOrSet factory runs), and reads as a miss once any has changed.
+// Invalidation is therefore one SET however many entries carry the tag, nothing grows per entry,
 // and an invalidation that lands while a factory runs keeps the factory's result from being served.
+//
+// A version is a random 63-bit number, never a counter that starts at 0: a version key that is lost
+// (evicted, flushed, or not yet replicated when a replica took over) is recreated with a new random
+// version on the next read, which no entry recorded, so losing it makes every older entry a miss
+// instead of bringing invalidated ones back. The cost is one extra pipelined SET NX on the read that
+// finds the key missing (the first use of a tag, or after a loss); entries compare versions for
+// equality only, so nothing else changes. Two random versions collide with probability 2^-63.
 internal sealed partial class HotpathCache
 {
     internal const string TagKeyPrefix = "_hotpath:tag:";
@@ -33,9 +41,12 @@ internal sealed partial class HotpathCache
     /// <summary>Moves a tag's version on the server, so every entry that recorded an older one reads as outdated.</summary>
     private async Task<bool> BumpTagAsync(string escapedTag, CancellationToken cancellationToken)
     {
-        await WithCancellation(_db!.StringIncrementAsync(TagKeyPrefix + escapedTag), cancellationToken).ConfigureAwait(false);
+        await WithCancellation(_db!.StringSetAsync(TagKeyPrefix + escapedTag, NewTagVersion()), cancellationToken).ConfigureAwait(false);
         return true;
     }
+
+    /// <summary>A version no entry has recorded (with overwhelming probability): see the comment at the top.</summary>
+    internal static string NewTagVersion() => Random.Shared.NextInt64(1, long.MaxValue).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Reads the current versions of <paramref name="tags"/> as the header text <c>tag@v,tag@v</c>.</summary>
     private async Task<string> GetTagVersionsAsync(IReadOnlyList<string> tags, CancellationToken cancellationToken)
@@ -95,13 +106,37 @@ internal sealed partial class HotpathCache
             }
         }
 
+        List<(int Index, Task<RedisValue> Read)>? created = null;
         for (var i = 0; i < reads.Length; i++)
         {
             if (reads[i] is { } read)
             {
-                var value = read.Result;
-                versions[i] = value.IsNull ? "0" : value.ToString();
+                if (read.Result.IsNull)
+                {
+                    // Never read a missing version as an old one: create a new one (the first caller's wins).
+                    var key = TagKeyPrefix + escapedTags[i];
+                    _ = _db!.StringSetAsync(key, NewTagVersion(), when: When.NotExists, flags: CommandFlags.FireAndForget);
+                    (created ??= []).Add((i, _db.StringGetAsync(key)));
+                    continue;
+                }
+
+                versions[i] = read.Result.ToString();
                 _memory?.StoreTagVersion(escapedTags[i], versions[i], globalBefore);
+            }
+        }
+
+        if (created is not null)
+        {
+            foreach (var (index, read) in created)
+            {
+                var value = await WithCancellation(read, cancellationToken).ConfigureAwait(false);
+
+                // Deleted again between the two commands: a version nobody holds is the safe answer.
+                versions[index] = value.IsNull ? NewTagVersion() : value.ToString();
+                if (!value.IsNull)
+                {
+                    _memory?.StoreTagVersion(escapedTags[index], versions[index], globalBefore);
+                }
             }
         }
 

@@ -29,8 +29,6 @@ public sealed class RandomizedFaultTests(ITestOutputHelper output)
     private const int Instances = 3;
     private const int KeysPerInstance = 6;
 
-    /// <summary>Whether the fault loop deletes tag version keys (what eviction or a failover can do).</summary>
-    private const bool TagVersionLoss = false;
     private static readonly TimeSpan ConvergenceBound = TimeSpan.FromSeconds(5);
 
     [RedisServerFact]
@@ -273,7 +271,7 @@ public sealed class RandomizedFaultTests(ITestOutputHelper output)
                 return;
             }
 
-            var kind = redis is null ? random.Next(TagVersionLoss ? 2 : 1) + 3 : random.Next(TagVersionLoss ? 5 : 4);
+            var kind = redis is null ? random.Next(2) + 3 : random.Next(5);
             string name;
             try
             {
