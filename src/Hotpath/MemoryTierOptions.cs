@@ -15,6 +15,14 @@ public sealed class MemoryTierOptions
     public int MaxEntries { get; set; } = 10_000;
 
     /// <summary>
+    /// The most distinct tags the tier remembers: invalidations it has heard of and versions it has read.
+    /// Past it the tier forgets them all at once and treats every tagged entry it holds as outdated (the
+    /// next read of each goes to the server), so memory stays bounded under any number of tags and
+    /// forgetting never revives an invalidated entry. The default is 10 000.
+    /// </summary>
+    public int MaxTags { get; set; } = 10_000;
+
+    /// <summary>
     /// An approximate budget for the tier, counted as the serialized size of its entries. The default is 64 MiB.
     /// </summary>
     public long MaxSizeBytes { get; set; } = 64L * 1024 * 1024;
@@ -38,6 +46,11 @@ public sealed class MemoryTierOptions
 
     internal void Validate()
     {
+        if (MaxTags < 1)
+        {
+            throw new HotpathConfigurationException($"Hotpath:L1:MaxTags must be at least 1; it is {MaxTags}.");
+        }
+
         if (MaxEntries < 1)
         {
             throw new HotpathConfigurationException($"Hotpath:L1:MaxEntries must be at least 1; it is {MaxEntries}.");

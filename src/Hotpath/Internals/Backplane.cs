@@ -7,9 +7,12 @@ namespace Hotpath.Internals;
 /// <summary>
 /// Tells other instances which memory-tier entries to drop, over the server's pub/sub. Messages are
 /// small (a key, an escaped tag, or "clear"), never values: <c>1|instance|sentUnixMs|kind|payload</c>
-/// with kind <c>k</c> (key), <c>t</c> (tag) or <c>c</c> (clear everything, after a pattern deletion).
-/// An instance ignores its own messages. While its subscription is down the instance cannot know what
-/// it missed, so its memory tier is cleared and not used until the subscription is back.
+/// with kind <c>k</c> (key), <c>t</c> (tag), <c>c</c> (clear everything, after a pattern deletion) or
+/// <c>p</c> (a probe an instance sends to itself). An instance ignores its own messages but its probes.
+/// While its subscription is down the instance cannot know what it missed, so its memory tier is cleared
+/// and not used until the subscription is back, which is proven by hearing its own probe: a connection
+/// that reports connected may not have re-sent SUBSCRIBE yet, but a message that came back through the
+/// channel did, so every invalidation published after it is heard too.
 /// </summary>
 internal sealed class Backplane : IDisposable
 {
@@ -22,8 +25,11 @@ internal sealed class Backplane : IDisposable
     private readonly string _instance = Guid.NewGuid().ToString("N")[..12];
     private readonly ISubscriber _subscriber;
     private readonly Action<InvalidationKind, string>? _invalidated;
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1);
+
     private int _recovering;
     private volatile bool _disposed;
+    private Probe? _probe;
 
     // invalidated: told of every invalidation heard from another instance, after the memory tier has dropped what it names.
     public Backplane(HotpathConnection connection, MemoryTier memory, HotpathMetrics metrics, ILogger logger, TimeProvider time, Action<InvalidationKind, string>? invalidated = null)
@@ -81,9 +87,17 @@ internal sealed class Backplane : IDisposable
             try
             {
                 await _subscriber.SubscribeAsync(_channel, OnMessage).ConfigureAwait(false);
-                _memory.Trust();
-                Log.BackplaneSubscribed(_logger);
-                return;
+                if (await HearsItselfAsync().ConfigureAwait(false))
+                {
+                    _memory.Trust();
+                    Log.BackplaneSubscribed(_logger);
+                    return;
+                }
+
+                if (_disposed)
+                {
+                    return;
+                }
             }
             catch (Exception ex) when (FaultReporter.IsStoreFault(ex))
             {
@@ -103,7 +117,22 @@ internal sealed class Backplane : IDisposable
         }
 
         var parts = text.Split('|', 5);
-        if (parts.Length != 5 || parts[0] != "1" || parts[1] == _instance)
+        if (parts.Length != 5 || parts[0] != "1")
+        {
+            return;
+        }
+
+        if (parts[3] == "p")
+        {
+            if (parts[1] == _instance && Volatile.Read(ref _probe) is { } probe && probe.Nonce == parts[4])
+            {
+                probe.Heard.TrySetResult();
+            }
+
+            return;
+        }
+
+        if (parts[1] == _instance)
         {
             return;
         }
@@ -128,6 +157,27 @@ internal sealed class Backplane : IDisposable
             ? Math.Max(0, _time.GetUtcNow().ToUnixTimeMilliseconds() - sent)
             : 0;
         _metrics.BackplaneReceived(parts[3], lag);
+    }
+
+    /// <summary>
+    /// Publishes a probe and waits, bounded, to hear it back: proof that the subscription is in effect on
+    /// the server, not only that its connection is up. False when it did not come back in time.
+    /// </summary>
+    private async Task<bool> HearsItselfAsync()
+    {
+        var probe = new Probe(Guid.NewGuid().ToString("N"));
+        Volatile.Write(ref _probe, probe);
+        try
+        {
+            await PublishAsync("p", probe.Nonce).ConfigureAwait(false);
+            // Real time, whatever clock the cache runs on: this waits on the network.
+            await probe.Heard.Task.WaitAsync(ProbeTimeout).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is TimeoutException || FaultReporter.IsStoreFault(ex))
+        {
+            return false;
+        }
     }
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
@@ -163,7 +213,7 @@ internal sealed class Backplane : IDisposable
             while (!_disposed)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(50), _time).ConfigureAwait(false);
-                if (_subscriber.IsConnected(_channel))
+                if (_subscriber.IsConnected(_channel) && await HearsItselfAsync().ConfigureAwait(false))
                 {
                     _memory.Trust();
                     Log.BackplaneRestored(_logger);
@@ -175,5 +225,12 @@ internal sealed class Backplane : IDisposable
         {
             Volatile.Write(ref _recovering, 0);
         }
+    }
+
+    private sealed class Probe(string nonce)
+    {
+        public string Nonce { get; } = nonce;
+
+        public TaskCompletionSource Heard { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

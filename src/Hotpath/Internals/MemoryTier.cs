@@ -22,7 +22,10 @@ internal sealed class MemoryEntry
 
     public required string[]? Tags { get; init; }
 
-    /// <summary>The local tag epochs seen before the value was read; a moved epoch means a tag was invalidated since.</summary>
+    /// <summary>
+    /// The local tag epochs seen before the value was read, one per tag, then the tier's tag generation;
+    /// a moved epoch means a tag was invalidated since, a moved generation that the tier forgot its epochs.
+    /// </summary>
     public required long[]? TagEpochs { get; init; }
 
     public required int Size { get; init; }
@@ -46,7 +49,6 @@ internal readonly record struct MemorySnapshot(long Stripe, long Global);
 internal sealed class MemoryTier
 {
     private const int StripeCount = 1024;
-    private const int MaxTagVersions = 10_000;
 
     private readonly ConcurrentDictionary<string, MemoryEntry> _entries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _tagEpochs = new(StringComparer.Ordinal);
@@ -55,6 +57,7 @@ internal sealed class MemoryTier
     private readonly MemoryTierOptions _options;
     private readonly TimeProvider _time;
     private long _global;
+    private long _tagGeneration;
     private long _size;
     private int _compacting;
     private volatile bool _trusted = true;
@@ -96,7 +99,7 @@ internal sealed class MemoryTier
             return;
         }
 
-        if (_tagVersions.Count >= MaxTagVersions)
+        if (_tagVersions.Count >= _options.MaxTags)
         {
             _tagVersions.Clear();
         }
@@ -118,8 +121,10 @@ internal sealed class MemoryTier
             return null;
         }
 
-        var epochs = new long[tags.Count];
-        for (var i = 0; i < epochs.Length; i++)
+        // The generation first: epochs forgotten after it was read make the entry outdated, never current.
+        var epochs = new long[tags.Count + 1];
+        epochs[tags.Count] = Volatile.Read(ref _tagGeneration);
+        for (var i = 0; i < tags.Count; i++)
         {
             epochs[i] = _tagEpochs.TryGetValue(tags[i], out var epoch) ? epoch : 0;
         }
@@ -183,8 +188,19 @@ internal sealed class MemoryTier
         }
     }
 
+    /// <summary>The number of tags whose invalidations the tier remembers (at most <see cref="MemoryTierOptions.MaxTags"/>).</summary>
+    public int TrackedTagCount => _tagEpochs.Count;
+
     public void InvalidateTag(string tag)
     {
+        if (_tagEpochs.Count >= _options.MaxTags && !_tagEpochs.ContainsKey(tag))
+        {
+            // Forget every epoch, and with the generation make every tagged entry recorded before outdated:
+            // an entry that saw epoch 0 of a tag invalidated since must not match a forgotten (0 again) epoch.
+            Interlocked.Increment(ref _tagGeneration);
+            _tagEpochs.Clear();
+        }
+
         _tagEpochs.AddOrUpdate(tag, 1, static (_, epoch) => epoch + 1);
         Interlocked.Increment(ref _global);
         _tagVersions.TryRemove(tag, out _);
@@ -207,8 +223,9 @@ internal sealed class MemoryTier
 
     /// <summary>Trusts the tier again after the backplane is back; anything stored before is already gone.</summary>
     /// <remarks>
-    /// No invalidation counter moves here: values read from the server while the tier was not trusted
-    /// are as current as any server read, and a moved counter would void writes guarded by it for nothing.
+    /// The global counter moves here: a server read that started while the tier was not trusted may have
+    /// read a value whose invalidation was published in the gap and never heard, so it must not be stored
+    /// once the tier is trusted again (a snapshot taken before this call no longer matches).
     /// A tier already trusted is left as it is: the first subscription and a watcher started by a
     /// connection hiccup at start-up can both report the backplane up, and the second report must not
     /// wipe entries stored, with the backplane listening, after the first.
@@ -220,6 +237,7 @@ internal sealed class MemoryTier
             return;
         }
 
+        Interlocked.Increment(ref _global);
         _entries.Clear();
         Interlocked.Exchange(ref _size, 0);
         _tagVersions.Clear();
@@ -238,6 +256,11 @@ internal sealed class MemoryTier
         if (entry.Tags is null)
         {
             return true;
+        }
+
+        if (entry.TagEpochs![entry.Tags.Length] != Volatile.Read(ref _tagGeneration))
+        {
+            return false;
         }
 
         for (var i = 0; i < entry.Tags.Length; i++)
