@@ -59,6 +59,17 @@ public sealed class CacheEntryOptions
     /// </summary>
     public bool StampedeProtection { get; init; } = true;
 
+    /// <summary>
+    /// Marks the entry as application state held only in the cache (a session, a cart) rather than a copy
+    /// of data held elsewhere: it survives the reset that makes every cached value a miss after this
+    /// instance lost track of failed invalidations (its replay queue overflowed during an outage, see
+    /// <see cref="ResilienceOptions.InvalidationQueueCapacity"/>). The flip side: a delete of such an entry
+    /// that failed while the queue overflowed is not covered by the reset, so confirm deletions that must
+    /// hold (<see cref="ICache.ExistsAsync"/> after <see cref="ICache.DeleteAsync(string, CancellationToken)"/>).
+    /// The default is <see langword="false"/>.
+    /// </summary>
+    public bool KeepOnReset { get; init; }
+
     /// <summary>Options with only a time to live.</summary>
     /// <param name="ttl">How long the entry lives.</param>
     public static CacheEntryOptions WithTtl(TimeSpan ttl) => new() { Ttl = ttl };
@@ -76,5 +87,6 @@ public sealed class CacheEntryOptions
         FactoryHardTimeout = FactoryHardTimeout,
         EagerRefreshThreshold = EagerRefreshThreshold,
         StampedeProtection = StampedeProtection,
+        KeepOnReset = KeepOnReset,
     };
 }

@@ -29,10 +29,30 @@ public sealed class EntryFormatTests
     private static byte[] Entry(byte[] payload, long expiryUnixMs)
     {
         using var writer = PooledBufferWriter.Rent();
-        EntryCodec.WriteHeader(writer, "tag@3", 1_000, expiryUnixMs, copyOnRead: true);
+        EntryCodec.WriteHeader(writer, "tag@3", 1_000, expiryUnixMs, generation: 1_733_200_000_123_456, copyOnRead: true, keepOnReset: true);
         payload.CopyTo(writer.GetSpan(payload.Length));
         writer.Advance(payload.Length);
         return writer.ToArray();
+    }
+
+    [Fact]
+    public void EveryHeaderFieldTheCodecWritesReadsBack()
+    {
+        var stored = Entry("{}"u8.ToArray(), 5_000);
+        Assert.True(EntryCodec.TryParse(stored, out var info));
+        Assert.Equal(1_733_200_000_123_456, info.Generation);
+        Assert.True(info.KeepOnReset);
+        Assert.True(info.CopyOnRead);
+        Assert.False(info.SkipMemoryTier);
+        Assert.Equal(1_000, info.CreatedUnixMs);
+        Assert.Equal(5_000, info.LogicalExpiryUnixMs);
+        Assert.Equal("tag@3", Encoding.ASCII.GetString(stored, info.TagsStart, info.TagsLength));
+        Assert.Equal("{}"u8.ToArray(), stored[info.PayloadOffset..]);
+
+        // A header without a generation is generation 0: older than any the server hands out.
+        Assert.True(EntryCodec.TryParse(Encoding.ASCII.GetBytes("H1 c=1 e=2\nx"), out var plain));
+        Assert.Equal(0, plain.Generation);
+        Assert.False(plain.KeepOnReset);
     }
 
     private static byte[] PayloadOf(byte[] stored)

@@ -71,38 +71,6 @@ public sealed class OutageTests
     }
 
     [RedisServerFact]
-    public async Task AnOverflowingQueueFallsBackToClearingEveryHotpathEntryUnderThePrefix()
-    {
-        using var redis = await RedisProcess.StartAsync(persistent: true);
-        using var instance = Instance(redis, nameof(AnOverflowingQueueFallsBackToClearingEveryHotpathEntryUnderThePrefix), o => o.Resilience.InvalidationQueueCapacity = 2);
-        var cache = instance.Cache;
-        var prefix = instance.Connection.KeyPrefix;
-        for (var i = 0; i < 5; i++)
-        {
-            await cache.SetAsync($"k:{i}", i, new CacheEntryOptions { Tags = ["t"] });
-        }
-
-        await redis.Command("SET", prefix + "foreign", "not a cache entry");
-        redis.Stop();
-        for (var i = 0; i < 3; i++)
-        {
-            await cache.DeleteAsync($"k:{i}");
-        }
-
-        Assert.True(cache.Replay!.Overflowed);
-        await redis.RestartAsync();
-
-        Assert.True(await Eventually.TrueAsync(() => Task.FromResult(!cache.Replay.IsPending), Bound));
-        for (var i = 0; i < 5; i++)
-        {
-            Assert.Equal("0", (await redis.Command("EXISTS", $"{prefix}k:{i}")).ToString());
-        }
-
-        Assert.Equal("0", (await redis.Command("EXISTS", prefix + HotpathCache.TagKeyPrefix + "t")).ToString());
-        Assert.Equal("not a cache entry", (await redis.Command("GET", prefix + "foreign")).ToString());
-    }
-
-    [RedisServerFact]
     public async Task TheCircuitBreakerSkipsTheServerAfterRepeatedFaultsAndOneProbeClosesIt()
     {
         using var redis = await RedisProcess.StartAsync(persistent: true);

@@ -35,7 +35,8 @@ internal sealed class SessionStore(ICache cache, TimeProvider time, SessionSetti
         var key = KeyOf(token);
         try
         {
-            await cache.SetAsync(key, session, IdleTimeout, cancellationToken);
+            // A session lives only in the cache: the reset after a long outage must not log everyone out.
+            await cache.SetAsync(key, session, new CacheEntryOptions { Ttl = IdleTimeout, KeepOnReset = true }, cancellationToken);
         }
         catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
         {

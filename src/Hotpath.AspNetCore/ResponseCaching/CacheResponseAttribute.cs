@@ -92,8 +92,10 @@ public sealed class CacheResponseAttribute : Attribute, IOutputCachePolicy
 
         if (VaryByQueryKeys is not null)
         {
-            builder.VaryByQuery(VaryByQueryKeys).UnknownQueryKeys(UnknownQueryKeys);
+            builder.VaryByQuery(VaryByQueryKeys);
         }
+
+        builder.UnknownQueryKeys(UnknownQueryKeys);
 
         if (VaryByHeaderNames is not null)
         {

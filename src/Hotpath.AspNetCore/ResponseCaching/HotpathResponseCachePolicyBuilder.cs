@@ -53,9 +53,11 @@ public sealed class HotpathResponseCachePolicyBuilder
     }
 
     /// <summary>
-    /// Names the query keys the endpoint reads. A request with any other query key is bypassed, or keyed
-    /// by it as well, as <see cref="UnknownQueryKeys"/> says. Without this call every query key varies the
-    /// key. Keys compare case-insensitively, like <c>HttpRequest.Query</c>; their order in the URL never matters.
+    /// Names the query keys the endpoint reads; they vary the key. A request with any other query key is
+    /// bypassed, or keyed by it as well, as <see cref="UnknownQueryKeys"/> says. Without this call the
+    /// endpoint reads no query key, so by default any request with a query bypasses the cache: callers
+    /// cannot create entries by appending keys the endpoint ignores. Keys compare case-insensitively, like
+    /// <c>HttpRequest.Query</c>; their order in the URL never matters.
     /// </summary>
     /// <param name="queryKeys">The query keys.</param>
     public HotpathResponseCachePolicyBuilder VaryByQuery(params string[] queryKeys)
@@ -72,8 +74,11 @@ public sealed class HotpathResponseCachePolicyBuilder
     }
 
     /// <summary>
-    /// What a request with a query key not named by <see cref="VaryByQuery"/> does. The default is
-    /// <see cref="UnknownQueryKeyHandling.Bypass"/>.
+    /// What a request with a query key not named by <see cref="VaryByQuery"/> (any key, when it was not
+    /// called) does. The default is <see cref="UnknownQueryKeyHandling.Bypass"/>, counted in
+    /// <c>hotpath.response_cache.requests</c> as a bypass with reason <c>unknown_query_key</c>;
+    /// <see cref="UnknownQueryKeyHandling.Vary"/> keys the entry by every query key, which lets any
+    /// caller create one entry per distinct query.
     /// </summary>
     /// <param name="handling">Bypass the cache, or vary the key by the unknown key too.</param>
     public HotpathResponseCachePolicyBuilder UnknownQueryKeys(UnknownQueryKeyHandling handling)

@@ -90,6 +90,7 @@ internal sealed class Backplane : IDisposable
                 if (await HearsItselfAsync().ConfigureAwait(false))
                 {
                     _memory.Trust();
+                    _invalidated?.Invoke(InvalidationKind.Clear, string.Empty);
                     Log.BackplaneSubscribed(_logger);
                     return;
                 }
@@ -216,6 +217,9 @@ internal sealed class Backplane : IDisposable
                 if (_subscriber.IsConnected(_channel) && await HearsItselfAsync().ConfigureAwait(false))
                 {
                     _memory.Trust();
+
+                    // Anything may have been announced in the gap, a reset included.
+                    _invalidated?.Invoke(InvalidationKind.Clear, string.Empty);
                     Log.BackplaneRestored(_logger);
                     return;
                 }

@@ -14,6 +14,7 @@ internal readonly struct EntrySettings
         HardTimeout = entry?.FactoryHardTimeout ?? options.FactoryHardTimeout;
         EagerRefreshThreshold = entry?.EagerRefreshThreshold ?? options.EagerRefreshThreshold;
         StampedeProtection = entry?.StampedeProtection ?? true;
+        KeepOnReset = entry?.KeepOnReset ?? false;
         PhysicalTtl = FailSafe ? ttl + options.FailSafeMaxDuration : ttl;
     }
 
@@ -37,4 +38,6 @@ internal readonly struct EntrySettings
     public double? EagerRefreshThreshold { get; }
 
     public bool StampedeProtection { get; }
+
+    public bool KeepOnReset { get; }
 }

@@ -54,7 +54,7 @@ internal sealed partial class HotpathCache
                 {
                     Corrupt(key, "no Hotpath header");
                 }
-                else if (!info.HasPayload(lease.Length) || info.IsExpiredAt(NowUnixMs()) || (info.HasTags && !await TagsAreCurrentAsync(ReadTags(lease.Span, info), cancellationToken).ConfigureAwait(false)))
+                else if (!info.HasPayload(lease.Length) || info.IsExpiredAt(NowUnixMs()) || !await IsCurrentAsync(info, info.HasTags ? ReadTags(lease.Span, info) : null, cancellationToken).ConfigureAwait(false))
                 {
                     _metrics.Miss(key);
                 }
@@ -111,12 +111,14 @@ internal sealed partial class HotpathCache
 
         try
         {
+            var generation = EnsureGenerationAsync(cancellationToken);
             var tagVersions = tags is { Count: > 0 } ? await GetTagVersionsAsync(tags, cancellationToken).ConfigureAwait(false) : null;
+            await generation.ConfigureAwait(false);
             byte[] bytes;
             using (var writer = PooledBufferWriter.Rent())
             {
                 var now = NowUnixMs();
-                EntryCodec.WriteHeader(writer, tagVersions, now, now + (long)expiry.TotalMilliseconds);
+                EntryCodec.WriteHeader(writer, tagVersions, now, now + (long)expiry.TotalMilliseconds, Generation);
                 payload.Span.CopyTo(writer.GetSpan(payload.Length));
                 writer.Advance(payload.Length);
                 bytes = writer.ToArray();
@@ -160,9 +162,11 @@ internal sealed partial class HotpathCache
         {
             for (var attempt = 0; attempt < 3; attempt++)
             {
+                var generation = EnsureGenerationAsync(cancellationToken);
                 var versions = tags is { Count: > 0 } ? GetTagVersionsAsync(tags, cancellationToken) : null;
                 var result = await WithCancellation(_db.ScriptEvaluateAsync(EntryScripts.Claim, [key], [head, (long)_options.LeaseDuration.TotalMilliseconds, NowUnixMs(), ModeName(ClaimMode.Get)]), cancellationToken).ConfigureAwait(false);
                 var tagVersions = versions is null ? null : await versions.ConfigureAwait(false);
+                await generation.ConfigureAwait(false);
                 _faults.Succeeded();
                 if (result.IsNull || result.Resp2Type == ResultType.Array)
                 {
@@ -183,13 +187,13 @@ internal sealed partial class HotpathCache
                         return (null, null);
                     }
 
-                    if (info.HasPayload(bytes.Length) && (!info.HasTags || await TagsAreCurrentAsync(ReadTags(bytes, info), cancellationToken).ConfigureAwait(false)))
+                    if (info.HasPayload(bytes.Length) && await IsCurrentAsync(info, info.HasTags ? ReadTags(bytes, info) : null, cancellationToken).ConfigureAwait(false))
                     {
                         return (bytes[info.PayloadOffset..], null);
                     }
                 }
 
-                // Outdated by a tag or unreadable: remove it (a delete is always safe) and claim again.
+                // Outdated by a reset or a tag, or unreadable: remove it (a delete is always safe) and claim again.
                 await WithCancellation(_db.KeyDeleteAsync(key), cancellationToken).ConfigureAwait(false);
             }
         }
@@ -222,7 +226,7 @@ internal sealed partial class HotpathCache
             using (var writer = PooledBufferWriter.Rent())
             {
                 var now = NowUnixMs();
-                EntryCodec.WriteHeader(writer, lease.TagVersions, now, now + (long)expiry.TotalMilliseconds);
+                EntryCodec.WriteHeader(writer, lease.TagVersions, now, now + (long)expiry.TotalMilliseconds, Generation);
                 payload.Span.CopyTo(writer.GetSpan(payload.Length));
                 writer.Advance(payload.Length);
                 bytes = writer.ToArray();

@@ -205,9 +205,11 @@ internal sealed partial class HotpathCache
             {
                 // Tag versions are read before the factory runs, pipelined with the claim, so an
                 // invalidation during the factory run leaves the stored entry already outdated.
+                var generation = EnsureGenerationAsync(cancellationToken);
                 var versions = settings.Tags is not null ? GetTagVersionsAsync(settings.Tags, cancellationToken) : null;
                 var result = await WithCancellation(_db.ScriptEvaluateAsync(EntryScripts.Claim, [key], [claim.Head, (long)_options.LeaseDuration.TotalMilliseconds, NowUnixMs(), ModeName(mode)]), cancellationToken).ConfigureAwait(false);
                 claim.TagVersions = versions is null ? null : await versions.ConfigureAwait(false);
+                await generation.ConfigureAwait(false);
                 _faults.Succeeded();
                 if (result.IsNull)
                 {
@@ -262,7 +264,7 @@ internal sealed partial class HotpathCache
                     continue;
                 }
 
-                // Outdated by a tag or unreadable: remove it (a delete is always safe) and claim again.
+                // Outdated by a reset or a tag, or unreadable: remove it (a delete is always safe) and claim again.
                 if (attempt >= 3)
                 {
                     break;

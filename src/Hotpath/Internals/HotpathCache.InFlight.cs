@@ -33,5 +33,14 @@ internal sealed partial class HotpathCache
     }
 
     /// <summary>What another instance invalidated, heard on the backplane: the same detaching as a local invalidation.</summary>
-    private void OnRemoteInvalidation(InvalidationKind kind, string payload) => ((IInvalidationTarget)this).DetachFlights(kind, payload);
+    private void OnRemoteInvalidation(InvalidationKind kind, string payload)
+    {
+        if (kind == InvalidationKind.Clear)
+        {
+            // Another instance reset the cache, or this one may have missed that it did: read the generation again.
+            ForgetGeneration();
+        }
+
+        ((IInvalidationTarget)this).DetachFlights(kind, payload);
+    }
 }

@@ -25,19 +25,6 @@ internal sealed partial class HotpathCache
             cancellationToken);
     }
 
-    /// <summary>Removes every Hotpath entry and tag version under the key prefix, leaving other data alone.</summary>
-    private Task<long> WipeAsync(CancellationToken cancellationToken) =>
-        ForEachKeyBatchAsync("*", async (keys, ct) =>
-        {
-            long removed = 0;
-            foreach (var group in GroupBySlot(keys, string.Empty))
-            {
-                removed += (long)await WithCancellation(_connection.RawDatabase!.ScriptEvaluateAsync(EntryScripts.Wipe, group, [_connection.KeyPrefix + TagKeyPrefix]), ct).ConfigureAwait(false);
-            }
-
-            return removed;
-        }, cancellationToken);
-
     /// <summary>
     /// Scans every primary for keys matching <paramref name="pattern"/> under the prefix (SCAN, never
     /// KEYS) and hands them to <paramref name="action"/> in batches of <see cref="HotpathOptions.PatternBatchSize"/>.
@@ -114,7 +101,7 @@ internal sealed partial class HotpathCache
         InvalidationKind.Key => DeleteKeysAsync([invalidation.First], cancellationToken),
         InvalidationKind.Tag => BumpTagAsync(invalidation.First, cancellationToken),
         InvalidationKind.Pattern => ForEachKeyBatchAsync(invalidation.First, UnlinkAsync, cancellationToken),
-        _ => WipeAsync(cancellationToken),
+        _ => ResetAsync(cancellationToken),
     };
 
     internal static string EscapeGlob(string text)

@@ -127,7 +127,7 @@ internal sealed partial class HotpathCache
     }
 
     /// <summary>
-    /// Turns stored bytes into a result: a miss for nothing, an invalidated tag or unreadable bytes
+    /// Turns stored bytes into a result: a miss for nothing, an entry from before a reset, an invalidated tag or unreadable bytes
     /// (which are also deleted); <see cref="ReadStatus.Leased"/> for an empty lease placeholder;
     /// <see cref="ReadStatus.Stale"/> past the logical expiry.
     /// </summary>
@@ -149,17 +149,21 @@ internal sealed partial class HotpathCache
             return new ValueTask<ReadResult<T>>(ReadResult<T>.Leased);
         }
 
-        return info.HasTags
-            ? DecodeTaggedAsync<T>(key, data, info, cancellationToken)
-            : new ValueTask<ReadResult<T>>(Materialize<T>(key, data.Span, info));
+        var current = IsCurrentAsync(info, info.HasTags ? ReadTags(data.Span, info) : null, cancellationToken);
+        if (current.IsCompletedSuccessfully)
+        {
+            return new ValueTask<ReadResult<T>>(current.Result ? Materialize<T>(key, data.Span, info) : ReadResult<T>.Miss);
+        }
+
+        return DecodeOnceCheckedAsync<T>(key, data, info, current);
     }
 
-    private async ValueTask<ReadResult<T>> DecodeTaggedAsync<T>(string key, ReadOnlyMemory<byte> data, EntryInfo info, CancellationToken cancellationToken)
+    private async ValueTask<ReadResult<T>> DecodeOnceCheckedAsync<T>(string key, ReadOnlyMemory<byte> data, EntryInfo info, ValueTask<bool> check)
     {
         bool current;
         try
         {
-            current = await TagsAreCurrentAsync(ReadTags(data.Span, info), cancellationToken).ConfigureAwait(false);
+            current = await check.ConfigureAwait(false);
         }
         catch (Exception ex) when (FaultReporter.IsStoreFault(ex))
         {

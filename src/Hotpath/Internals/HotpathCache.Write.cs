@@ -59,7 +59,9 @@ internal sealed partial class HotpathCache
 
     private async Task<Written> SendWriteAsync<T>(string key, T value, EntrySettings settings, CancellationToken cancellationToken)
     {
+        var generation = EnsureGenerationAsync(cancellationToken);
         var tagVersions = settings.Tags is not null ? await GetTagVersionsAsync(settings.Tags, cancellationToken).ConfigureAwait(false) : null;
+        await generation.ConfigureAwait(false);
         var now = NowUnixMs();
         var bytes = Encode(value, tagVersions, now, settings.Ttl, settings);
         await WithCancellation(_db!.StringSetAsync(key, bytes, settings.PhysicalTtl), cancellationToken).ConfigureAwait(false);
@@ -83,7 +85,7 @@ internal sealed partial class HotpathCache
     private byte[] Encode<T>(T value, string? tagVersions, long nowUnixMs, TimeSpan logicalTtl, EntrySettings settings)
     {
         using var writer = PooledBufferWriter.Rent();
-        EntryCodec.WriteHeader(writer, tagVersions, nowUnixMs, nowUnixMs + (long)logicalTtl.TotalMilliseconds, !settings.UseMemory, settings.CopyOnRead);
+        EntryCodec.WriteHeader(writer, tagVersions, nowUnixMs, nowUnixMs + (long)logicalTtl.TotalMilliseconds, settings.KeepOnReset ? 0 : Generation, !settings.UseMemory, settings.CopyOnRead, settings.KeepOnReset);
         _serializer.Serialize(value, writer);
         return writer.ToArray();
     }

@@ -48,6 +48,9 @@ internal sealed partial class HotpathCache : ICache, IInvalidationTarget, IDispo
         {
             _replay = new InvalidationReplay(options.Resilience, _protocol.ReplayAsync, _logger, metrics, _time);
             _protocol.Replay = _replay;
+
+            // Known before the first entry is judged, in the common case.
+            RefreshGenerationInBackground();
         }
     }
 
@@ -89,7 +92,7 @@ internal sealed partial class HotpathCache : ICache, IInvalidationTarget, IDispo
                 return false;
             }
 
-            return !info.HasTags || await TagsAreCurrentAsync(ReadTags(lease.Span, info), cancellationToken).ConfigureAwait(false);
+            return await IsCurrentAsync(info, info.HasTags ? ReadTags(lease.Span, info) : null, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (FaultReporter.IsStoreFault(ex))
         {

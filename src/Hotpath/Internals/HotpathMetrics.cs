@@ -63,7 +63,7 @@ internal sealed class HotpathMetrics : IDisposable
         _backplaneReceived = _meter.CreateCounter<long>("hotpath.backplane.messages_received", "{message}", "Invalidation messages received from other instances.");
         _queued = _meter.CreateCounter<long>("hotpath.cache.invalidations_queued", "{invalidation}", "Invalidations that failed and were queued for replay.");
         _replayed = _meter.CreateCounter<long>("hotpath.cache.invalidations_replayed", "{invalidation}", "Queued invalidations replayed after the server answered again.");
-        _overflows = _meter.CreateCounter<long>("hotpath.cache.invalidation_queue_overflows", "{overflow}", "Times the invalidation queue overflowed and fell back to clearing the whole prefix.");
+        _overflows = _meter.CreateCounter<long>("hotpath.cache.invalidation_queue_overflows", "{overflow}", "Times the invalidation queue overflowed and fell back to a reset of every cached value.");
         _circuitOpened = _meter.CreateCounter<long>("hotpath.cache.circuit_opened", "{open}", "Times the circuit breaker opened after repeated faults.");
         _duration = _meter.CreateHistogram<double>("hotpath.cache.operation.duration", "s", "Duration of cache operations that reached the server, by operation and key area.", tags: null, DurationAdvice);
         _backplaneLag = _meter.CreateHistogram<double>("hotpath.backplane.lag", "ms", "Time from publishing an invalidation to its arrival at another instance (clocks of both instances).", tags: null, LagAdvice);

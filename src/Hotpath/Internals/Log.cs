@@ -47,7 +47,7 @@ internal static partial class Log
     [LoggerMessage(30, LogLevel.Warning, "Hotpath cache server failed {Failures} times in a row; the cache is skipped for {BreakDuration} before one probe.")]
     public static partial void CircuitOpened(ILogger logger, int failures, TimeSpan breakDuration);
 
-    [LoggerMessage(31, LogLevel.Error, "Hotpath could not keep more than {Capacity} failed invalidations; on recovery it removes every Hotpath entry under its key prefix instead.")]
+    [LoggerMessage(31, LogLevel.Error, "Hotpath could not keep more than {Capacity} failed invalidations; on recovery it resets the cache instead: every cached value written before reads as a miss.")]
     public static partial void InvalidationQueueOverflowed(ILogger logger, int capacity);
 
     [LoggerMessage(32, LogLevel.Information, "Hotpath replayed {Count} invalidations that failed while the server was unreachable (-1: the whole prefix was cleared).")]

@@ -26,7 +26,7 @@ public sealed class KeyTests
     [MemberData(nameof(Servers))]
     public async Task QueryKeyOrderDoesNotMatter(string server)
     {
-        await using var app = await StartEchoAsync(server, _ => { });
+        await using var app = await StartEchoAsync(server, p => p.UnknownQueryKeys(UnknownQueryKeyHandling.Vary));
 
         var first = await app.GetBodyAsync("/echo/1?page=1&pageSize=10");
         var reordered = await app.GetBodyAsync("/echo/1?pageSize=10&page=1");
@@ -41,7 +41,7 @@ public sealed class KeyTests
     [MemberData(nameof(Servers))]
     public async Task DifferentQueriesNeverShareAnEntry(string server)
     {
-        await using var app = await StartEchoAsync(server, _ => { });
+        await using var app = await StartEchoAsync(server, p => p.UnknownQueryKeys(UnknownQueryKeyHandling.Vary));
 
         // Repeated values keep their order (an endpoint may read them in order), an empty value differs
         // from no key, and a value that looks like a separator stays a value.
@@ -57,6 +57,25 @@ public sealed class KeyTests
         }
 
         Assert.Equal(urls.Length, app.StoredResponseKeys().Count);
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task APolicyThatNamesNoQueryKeysLetsNoQueryCreateAnEntry(string server)
+    {
+        await using var app = await StartEchoAsync(server, _ => { });
+
+        for (var i = 1; i <= 30; i++)
+        {
+            Assert.Equal("MISS", (await app.GetBodyAsync($"/echo/5?junk={i}")).CacheStatus);
+        }
+
+        Assert.Empty(app.StoredResponseKeys());
+
+        // Without a query the endpoint is cached as usual.
+        var plain = await app.GetBodyAsync("/echo/5");
+        Assert.Equal((plain.Body, "HIT"), await app.GetBodyAsync("/echo/5"));
+        Assert.Single(app.StoredResponseKeys());
     }
 
     [Theory]

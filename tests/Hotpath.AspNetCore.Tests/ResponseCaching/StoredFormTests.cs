@@ -18,7 +18,7 @@ public sealed class StoredFormTests
         await using var app = await ResponseCacheTestApp.StartAsync(server, a =>
         {
             a.UseHotpathResponseCache();
-            a.MapGet("/api/products", () => Microsoft.AspNetCore.Http.Results.Text(body, "application/json")).CacheResponse(TimeSpan.FromMinutes(1), "products");
+            a.MapGet("/api/products", () => Microsoft.AspNetCore.Http.Results.Text(body, "application/json")).CacheResponse(p => p.Expire(TimeSpan.FromMinutes(1)).Tag("products").VaryByQuery("page"));
         });
 
         await app.GetBodyAsync("/api/products?page=1");
@@ -27,7 +27,7 @@ public sealed class StoredFormTests
         Assert.Equal("response:GET:HTTP:LOCALHOST/api/products:V:hotpath=query=PAGE=1", key);
         byte[] stored = (await app.Database.StringGetAsync(app.KeyPrefix + key))!;
         var headerLength = Array.IndexOf(stored, (byte)'\n') + 1;
-        Assert.Matches("^H1 t=products@0 c=[0-9]+ e=[0-9]+\n$", Encoding.ASCII.GetString(stored, 0, headerLength));
+        Assert.Matches("^H1 g=[0-9]+ t=products@[0-9]+ c=[0-9]+ e=[0-9]+\n$", Encoding.ASCII.GetString(stored, 0, headerLength));
         var payload = stored.AsSpan(headerLength);
         var bodyBytes = Encoding.UTF8.GetBytes(body);
         Assert.True(payload.IndexOf(bodyBytes) >= 0, "the body is not stored verbatim");
@@ -45,7 +45,7 @@ public sealed class StoredFormTests
         await using var app = await ResponseCacheTestApp.StartAsync(server, a =>
         {
             a.UseHotpathResponseCache();
-            a.MapGet("/search", (string q) => q.Length.ToString()).CacheResponse(TimeSpan.FromMinutes(1));
+            a.MapGet("/search", (string q) => q.Length.ToString()).CacheResponse(p => p.Expire(TimeSpan.FromMinutes(1)).VaryByQuery("q"));
         });
 
         var longValue = new string('x', 2000);

@@ -44,11 +44,14 @@ internal static class ResponseCacheKey
     {
         bypassReason = null;
         var query = request.QueryString.HasValue ? request.Query : null;
-        if (query is not null && policy.QueryKeys is { } known && policy.UnknownQueryKeys == UnknownQueryKeyHandling.Bypass)
+        // A policy that names no query keys reads none: any query key is unknown to it. So an anonymous
+        // caller can never mint entries by appending ?junk=1, ?junk=2, … unless the policy asks to vary by them.
+        if (query is not null && policy.UnknownQueryKeys == UnknownQueryKeyHandling.Bypass)
         {
+            var known = policy.QueryKeys;
             foreach (var pair in query)
             {
-                if (!known.Contains(pair.Key))
+                if (known is null || !known.Contains(pair.Key))
                 {
                     bypassReason = ResponseCacheReason.UnknownQueryKey;
                     return null;

@@ -17,6 +17,10 @@ internal struct EntryInfo
     public long LogicalExpiryUnixMs;
     public bool SkipMemoryTier;
     public bool CopyOnRead;
+    public bool KeepOnReset;
+
+    /// <summary>The cache generation the entry was written under (0 when the header has none).</summary>
+    public long Generation;
 
     public readonly bool HasTags => TagsLength > 0;
 
@@ -38,7 +42,9 @@ internal struct EntryInfo
 //   l=<token> lease placeholder held while a factory runs; always the first field when present
 //             (written as "H1 l=<token>"); with other fields or a payload after it, it carries the
 //             previous value
-//   f=<flags> n: keep out of the memory tier; c: copy on read from it
+//   f=<flags> n: keep out of the memory tier; c: copy on read from it; k: keep across a reset
+//   g=<n>     the cache generation the entry was written under (absent: 0); an entry from an older
+//             generation than the server's reads as a miss unless it has the k flag (HotpathCache.Generation.cs)
 //   t=<tags>  tag versions, escapedTag@version joined by ","
 //   c=<ms>    creation, Unix milliseconds
 //   e=<ms>    logical expiry, Unix milliseconds (the key may live longer, for fail-safe)
@@ -95,6 +101,14 @@ internal static class EntryCodec
                 case (byte)'f':
                     info.SkipMemoryTier = value.Contains((byte)'n');
                     info.CopyOnRead = value.Contains((byte)'c');
+                    info.KeepOnReset = value.Contains((byte)'k');
+                    break;
+                case (byte)'g':
+                    if (!Utf8Parser.TryParse(value, out info.Generation, out var g) || g != value.Length)
+                    {
+                        return false;
+                    }
+
                     break;
                 case (byte)'c':
                     if (!Utf8Parser.TryParse(value, out info.CreatedUnixMs, out var c) || c != value.Length)
@@ -128,14 +142,14 @@ internal static class EntryCodec
     public static string LeaseHead(string token) => "H1 l=" + token;
 
     /// <summary>Writes the header line; the caller writes the payload after it.</summary>
-    public static void WriteHeader(IBufferWriter<byte> writer, string? tagVersions, long createdUnixMs, long expiryUnixMs, bool skipMemoryTier = false, bool copyOnRead = false)
+    public static void WriteHeader(IBufferWriter<byte> writer, string? tagVersions, long createdUnixMs, long expiryUnixMs, long generation = 0, bool skipMemoryTier = false, bool copyOnRead = false, bool keepOnReset = false)
     {
-        // "H1" + " f=nc" + " c=" + 20 digits + " e=" + 20 digits + tags + "\n"
-        var length = Magic.Length + 54 + (tagVersions is null ? 0 : 3 + tagVersions.Length);
+        // "H1" + " f=nck" + " g=" + 20 digits + " c=" + 20 digits + " e=" + 20 digits + tags + "\n"
+        var length = Magic.Length + 80 + (tagVersions is null ? 0 : 3 + tagVersions.Length);
         var span = writer.GetSpan(length);
         Magic.CopyTo(span);
         var position = Magic.Length;
-        if (skipMemoryTier || copyOnRead)
+        if (skipMemoryTier || copyOnRead || keepOnReset)
         {
             " f="u8.CopyTo(span[position..]);
             position += 3;
@@ -148,6 +162,19 @@ internal static class EntryCodec
             {
                 span[position++] = (byte)'c';
             }
+
+            if (keepOnReset)
+            {
+                span[position++] = (byte)'k';
+            }
+        }
+
+        if (generation > 0)
+        {
+            " g="u8.CopyTo(span[position..]);
+            position += 3;
+            Utf8Formatter.TryFormat(generation, span[position..], out var digits);
+            position += digits;
         }
 
         if (tagVersions is not null)

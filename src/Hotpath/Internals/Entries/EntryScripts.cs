@@ -70,25 +70,6 @@ internal static class EntryScripts
         return 0
         """;
 
-    // KEYS: a batch of full keys; ARGV[1]: the tag-key prefix. Unlinks only what Hotpath wrote there:
-    // entries (values starting with the H1 header) and tag versions.
-    public const string Wipe = """
-        local n = 0
-        for i = 1, #KEYS do
-          local k = KEYS[i]
-          local t = redis.call('TYPE', k)
-          if type(t) == 'table' then t = t['ok'] end
-          if t == 'string' then
-            local head = redis.call('GETRANGE', k, 0, 2)
-            if head == 'H1 ' or head == 'H1\n' or string.sub(k, 1, string.len(ARGV[1])) == ARGV[1] then
-              redis.call('UNLINK', k)
-              n = n + 1
-            end
-          end
-        end
-        return n
-        """;
-
     // KEYS[1]: the entry; ARGV[1]: now (Unix ms); ARGV[2]: the new logical expiry (Unix ms); ARGV[3]: the
     // new physical lifetime (ms). Moves a current entry's e= field and its TTL together, touching only
     // the header; a missing, leased, expired or unreadable entry is left alone. Returns 1 when moved.

@@ -292,6 +292,6 @@ internal enum InvalidationKind : byte
     Tag,
     Pattern,
 
-    /// <summary>Everything under the prefix (after an overflow of the replay queue).</summary>
+    /// <summary>Every cached value: the reset after an overflow of the replay queue (one generation move, see HotpathCache.Generation.cs).</summary>
     Clear,
 }

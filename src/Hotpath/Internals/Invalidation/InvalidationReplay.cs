@@ -13,8 +13,8 @@ namespace Hotpath.Internals;
 /// <remarks>
 /// Nothing newer is ever lost to a replay that is already running: each pending item carries the
 /// sequence number of its latest failure and is removed only if no failure came after the replay
-/// started; a failure while the coarse fallback runs makes the fallback run again, since it may
-/// already have passed that key.
+/// started; a failure while the coarse fallback runs makes the fallback run again, since it may have
+/// reached the server before that failure.
 /// </remarks>
 internal sealed class InvalidationReplay
 {
