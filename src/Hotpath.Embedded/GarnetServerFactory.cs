@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -41,12 +42,14 @@ internal sealed class GarnetServerFactory : IEmbeddedServerFactory
                 // interleave: rate limits overshoot and the cache's lease scripts race.
                 "--lua-transaction-mode", "true",
                 "--copy-reads-to-tail", "true",
+                // Quiet: no start-up banner (ANSI art and a link) on the application's console; the
+                // cache logs the server's address itself (event EmbeddedServerStarted).
+                "-q",
             ];
             GarnetServer? server = null;
             try
             {
-                // Garnet's own logging is not forwarded: it is verbose and says nothing a cache user acts on.
-                server = new GarnetServer(args, NullLoggerFactory.Instance, cleanupDir: false);
+                server = CreateServer(args);
                 server.Start();
                 return new Running(server, port, folder);
             }
@@ -60,6 +63,30 @@ internal sealed class GarnetServerFactory : IEmbeddedServerFactory
         }
 
         throw new InvalidOperationException("The embedded Garnet server could not start on a free loopback port.", last);
+    }
+
+    private static GarnetServer CreateServer(string[] args)
+    {
+        // Garnet's constructor adds a ConsoleTraceListener to the process-wide Trace.Listeners, which
+        // would copy every Trace message of the application to its console (once more per server
+        // started). The listeners it added are removed again; any the application had stay.
+        ConsoleTraceListener[] before = [.. Trace.Listeners.OfType<ConsoleTraceListener>()];
+        try
+        {
+            // Garnet's own logging is not forwarded: it is verbose and says nothing a cache user acts on.
+            return new GarnetServer(args, NullLoggerFactory.Instance, cleanupDir: false);
+        }
+        finally
+        {
+            foreach (var listener in Trace.Listeners.OfType<ConsoleTraceListener>().ToArray())
+            {
+                if (Array.IndexOf(before, listener) < 0)
+                {
+                    Trace.Listeners.Remove(listener);
+                    listener.Dispose();
+                }
+            }
+        }
     }
 
     private static int FreeLoopbackPort()

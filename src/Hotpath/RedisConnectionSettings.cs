@@ -40,10 +40,10 @@ public sealed partial class RedisConnectionSettings
     internal string? Password { get; private init; }
 
     /// <summary>The settings for an embedded server.</summary>
-    public static RedisConnectionSettings Embedded { get; } = new(RedisServerMode.Embedded);
+    internal static RedisConnectionSettings Embedded { get; } = new(RedisServerMode.Embedded);
 
     /// <summary>The settings for a disabled cache.</summary>
-    public static RedisConnectionSettings Disabled { get; } = new(RedisServerMode.Disabled);
+    internal static RedisConnectionSettings Disabled { get; } = new(RedisServerMode.Disabled);
 
     /// <summary>Parses a <c>REDIS_URL</c> value.</summary>
     /// <param name="url">The value; <see langword="null"/> means unset.</param>

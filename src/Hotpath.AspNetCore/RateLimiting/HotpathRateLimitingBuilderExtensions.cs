@@ -31,7 +31,10 @@ public static class HotpathRateLimitingBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
+        // Known gap for trimming and native AOT: the reflection-based binder (see AddHotpath).
+#pragma warning disable IL2026, IL3050
         var options = services.AddOptions<HotpathRateLimitingOptions>().BindConfiguration(HotpathRateLimitingOptions.SectionName);
+#pragma warning restore IL2026, IL3050
         if (configure is not null)
         {
             options.Configure(configure);

@@ -36,7 +36,13 @@ public sealed class SystemTextJsonCacheSerializer : ICacheSerializer
         ArgumentNullException.ThrowIfNull(options);
         if (options.TypeInfoResolver is null)
         {
+            // Known gap for trimming and native AOT: with no context the default is the reflection
+            // resolver. The pragma quiets only this build's analyzer; a trimmed or AOT application is
+            // still warned at publish (IL2026/IL3050), and its way out is the JsonSerializerContext
+            // constructor.
+#pragma warning disable IL2026, IL3050
             options.TypeInfoResolver = new DefaultJsonTypeInfoResolver();
+#pragma warning restore IL2026, IL3050
         }
 
         options.MakeReadOnly();
