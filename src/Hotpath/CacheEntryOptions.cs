@@ -64,8 +64,8 @@ public sealed class CacheEntryOptions
     /// of data held elsewhere: it survives the reset that makes every cached value a miss after this
     /// instance lost track of failed invalidations (its replay queue overflowed during an outage, see
     /// <see cref="ResilienceOptions.InvalidationQueueCapacity"/>). The flip side: a delete of such an entry
-    /// that failed while the queue overflowed is not covered by the reset, so confirm deletions that must
-    /// hold (<see cref="ICache.ExistsAsync"/> after <see cref="ICache.DeleteAsync(string, CancellationToken)"/>).
+    /// that was lost when the queue overflowed is not covered by the reset, and the entry lives until its
+    /// time to live, so keep such entries short-lived (the sample's sessions end after 30 idle minutes).
     /// The default is <see langword="false"/>.
     /// </summary>
     public bool KeepOnReset { get; init; }
