@@ -11,9 +11,9 @@ namespace Hotpath.Internals;
 // recreated from the clock: larger than every generation an entry recorded, it reads as "everything
 // older is outdated", never as a restart that old entries match again.
 //
-// Each instance keeps the generation it last read. A reset is announced on the backplane ("clear"),
-// and hearing it, or getting the subscription back, makes the instance read the generation again
-// before it trusts another server entry; without a backplane (memory tier off) it re-reads it in the
+// Each instance keeps the generation it last read. A reset is announced on the backplane with the new
+// generation, which the others adopt at once; getting the subscription back after a gap makes the
+// instance read the generation again before it trusts another server entry; without a backplane (memory tier off) it re-reads it in the
 // background at most every GenerationRecheck, which bounds how long another instance can serve a
 // value from before a reset. Entries written with CacheEntryOptions.KeepOnReset (application state
 // such as sessions) ignore the generation and survive a reset.
@@ -56,6 +56,8 @@ internal sealed partial class HotpathCache
 
     /// <summary>The generation this instance last read or moved the server to.</summary>
     internal long Generation => Volatile.Read(ref _generation);
+
+    long IInvalidationTarget.Generation => Generation;
 
     /// <summary>Whether the instance must read the generation before it trusts another server entry.</summary>
     internal bool GenerationUnknown => Volatile.Read(ref _generationCheckedAt) == long.MinValue;

@@ -1,3 +1,4 @@
+using System.Globalization;
 namespace Hotpath.Internals;
 
 // Concurrent misses share one factory run (GetOrSet.cs), but a run that started before an
@@ -37,8 +38,16 @@ internal sealed partial class HotpathCache
     {
         if (kind == InvalidationKind.Clear)
         {
-            // Another instance reset the cache, or this one may have missed that it did: read the generation again.
-            ForgetGeneration();
+            // Another instance reset the cache (the payload is its new generation), or this one may have
+            // missed a reset (the backplane is back after a gap): adopt it, or read it again.
+            if (long.TryParse(payload, NumberStyles.None, CultureInfo.InvariantCulture, out var generation))
+            {
+                RaiseGeneration(generation);
+            }
+            else
+            {
+                ForgetGeneration();
+            }
         }
 
         ((IInvalidationTarget)this).DetachFlights(kind, payload);

@@ -127,12 +127,7 @@ internal sealed partial class HotpathCache
             return Task.CompletedTask;
         }
 
-        return kind switch
-        {
-            InvalidationKind.Key => _backplane.PublishKeyAsync(payload),
-            InvalidationKind.Tag => _backplane.PublishTagAsync(payload),
-            _ => _backplane.PublishClearAsync(),
-        };
+        return _backplane.PublishAsync(kind, payload);
     }
 
     /// <summary>One group on a single server; one group per hash slot on a cluster, where a multi-key command must stay in one slot.</summary>

@@ -7,8 +7,9 @@ namespace Hotpath.Internals;
 /// <summary>
 /// Tells other instances which memory-tier entries to drop, over the server's pub/sub. Messages are
 /// small (a key, an escaped tag, or "clear"), never values: <c>1|instance|sentUnixMs|kind|payload</c>
-/// with kind <c>k</c> (key), <c>t</c> (tag), <c>c</c> (clear everything, after a pattern deletion) or
-/// <c>p</c> (a probe an instance sends to itself). An instance ignores its own messages but its probes.
+/// with kind <c>k</c> (key), <c>t</c> (tag), <c>c</c> (clear everything, after a pattern deletion),
+/// <c>r</c> (a reset; the payload is the new cache generation) or <c>p</c> (a probe an instance sends
+/// to itself). An instance ignores its own messages but its probes.
 /// While its subscription is down the instance cannot know what it missed, so its memory tier is cleared
 /// and not used until the subscription is back, which is proven by hearing its own probe: a connection
 /// that reports connected may not have re-sent SUBSCRIBE yet, but a message that came back through the
@@ -53,9 +54,14 @@ internal sealed class Backplane : IDisposable
 
     public Task PublishKeyAsync(string key) => PublishAsync("k", key);
 
-    public Task PublishTagAsync(string escapedTag) => PublishAsync("t", escapedTag);
-
-    public Task PublishClearAsync() => PublishAsync("c", string.Empty);
+    /// <summary>Announces an invalidation; for a reset (<see cref="InvalidationKind.Clear"/>) the payload is the new generation.</summary>
+    public Task PublishAsync(InvalidationKind kind, string payload) => kind switch
+    {
+        InvalidationKind.Key => PublishAsync("k", payload),
+        InvalidationKind.Tag => PublishAsync("t", payload),
+        InvalidationKind.Pattern => PublishAsync("c", string.Empty),
+        _ => PublishAsync("r", payload),
+    };
 
     public void Dispose()
     {
@@ -148,9 +154,13 @@ internal sealed class Backplane : IDisposable
                 _memory.InvalidateTag(parts[4]);
                 _invalidated?.Invoke(InvalidationKind.Tag, parts[4]);
                 break;
+            case "r":
+                _memory.Clear();
+                _invalidated?.Invoke(InvalidationKind.Clear, parts[4]);
+                break;
             default:
                 _memory.Clear();
-                _invalidated?.Invoke(InvalidationKind.Clear, string.Empty);
+                _invalidated?.Invoke(InvalidationKind.Pattern, string.Empty);
                 break;
         }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using StackExchange.Redis;
 
 namespace Hotpath.Internals;
@@ -211,12 +212,9 @@ internal sealed class InvalidationProtocol
         }
     }
 
-    private Task Announce(InvalidationKind kind, string payload) => kind switch
-    {
-        InvalidationKind.Key => _backplane!.PublishKeyAsync(payload),
-        InvalidationKind.Tag => _backplane!.PublishTagAsync(payload),
-        _ => _backplane!.PublishClearAsync(),
-    };
+    // A reset carries the generation it moved to, so other instances adopt it without a round trip.
+    private Task Announce(InvalidationKind kind, string payload) =>
+        _backplane!.PublishAsync(kind, kind == InvalidationKind.Clear ? _target.Generation.ToString(CultureInfo.InvariantCulture) : payload);
 
     private void RecordSuccess(Invalidation invalidation, string operation, long started)
     {
@@ -281,6 +279,9 @@ internal readonly struct Invalidation
 internal interface IInvalidationTarget
 {
     void DetachFlights(InvalidationKind kind, string payload);
+
+    /// <summary>The cache generation, announced with a reset.</summary>
+    long Generation { get; }
 
     /// <summary>Sends an invalidation as a replay sends it (a queued write replays as a delete of its key).</summary>
     Task SendAsync(Invalidation invalidation, CancellationToken cancellationToken);
