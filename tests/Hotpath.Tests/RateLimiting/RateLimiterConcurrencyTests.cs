@@ -107,4 +107,57 @@ public sealed class RateLimiterConcurrencyTests
             }
         }
     }
+
+    /// <summary>The script runs the server itself counted (EVAL and EVALSHA in <c>INFO commandstats</c>).</summary>
+    private static async Task<long> ScriptCallsAsync(string server)
+    {
+        var configuration = RedisConnectionSettings.Parse(TestServers.Url(server)).ToConfigurationOptions(new HotpathOptions { OperationTimeout = TestServers.OperationTimeout });
+        configuration.AllowAdmin = true;
+        await using var multiplexer = await ConnectionMultiplexer.ConnectAsync(configuration);
+        long calls = 0;
+        foreach (var endPoint in multiplexer.GetEndPoints())
+        {
+            var info = await multiplexer.GetServer(endPoint).InfoAsync("commandstats");
+            foreach (var entry in info.SelectMany(group => group))
+            {
+                if (entry.Key is "cmdstat_eval" or "cmdstat_evalsha")
+                {
+                    var calledPart = entry.Value.Split(',').First(part => part.StartsWith("calls=", StringComparison.Ordinal));
+                    calls += long.Parse(calledPart["calls=".Length..], System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+        }
+
+        return calls;
+    }
+
+    [Theory]
+    [MemberData(nameof(LocalAdmissionCases))]
+    public async Task AThousandAdmissionsWithABatchOfFiftyRunAtMostAHundredScriptsOnTheServer(string server, string algorithm)
+    {
+        var factory = RateLimiterKit.Factory(server, TestServers.UniquePrefix(nameof(AThousandAdmissionsWithABatchOfFiftyRunAtMostAHundredScriptsOnTheServer)));
+        using var limiter = LocalAdmissionTests.Create(factory, algorithm, "alice", 1_000_000, TimeSpan.FromHours(1), batch: 50);
+        var countsOnServer = server == TestServers.Redis;
+        var before = countsOnServer ? await ScriptCallsAsync(server) : 0;
+
+        for (var i = 0; i < 1000; i++)
+        {
+            using var lease = await limiter.AcquireAsync(1);
+            Assert.True(lease.IsAcquired);
+        }
+
+        // A background lease may still be in flight: wait (bounded) until the server has seen every call sent.
+        Assert.InRange(factory.ServerCalls, 1, 100);
+        if (countsOnServer)
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            long ran;
+            while ((ran = await ScriptCallsAsync(server) - before) < factory.ServerCalls && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20);
+            }
+
+            Assert.InRange(ran, factory.ServerCalls, 100);
+        }
+    }
 }
