@@ -16,10 +16,18 @@ public sealed class HotpathFixedWindowRateLimiterOptions
     /// <summary>What happens while the server cannot be reached. The default is <see cref="RateLimiterFailureMode.FailOpen"/>.</summary>
     public RateLimiterFailureMode FailureMode { get; set; } = RateLimiterFailureMode.FailOpen;
 
+    /// <summary>
+    /// Local admission: instances lease batches of permits and admit without a round trip per request.
+    /// Off by default; see <see cref="HotpathLocalAdmissionOptions"/>.
+    /// </summary>
+    public HotpathLocalAdmissionOptions LocalAdmission { get; set; } = new();
+
     internal void Validate()
     {
         RateLimiterValidation.Positive(PermitLimit, nameof(PermitLimit));
         RateLimiterValidation.Duration(Window, nameof(Window));
         RateLimiterValidation.Mode(FailureMode);
+        ArgumentNullException.ThrowIfNull(LocalAdmission, nameof(LocalAdmission));
+        LocalAdmission.Validate(PermitLimit, nameof(PermitLimit));
     }
 }

@@ -7,8 +7,9 @@ namespace Hotpath.RateLimiting;
 /// </summary>
 public sealed class HotpathRateLimitDecision
 {
-    internal HotpathRateLimitDecision(RateLimitPolicyInfo policy, bool isAcquired, long remaining, TimeSpan reset, TimeSpan retryAfter, bool isLocal, bool isUnavailable)
+    internal HotpathRateLimitDecision(RateLimitPolicyInfo policy, bool isAcquired, long remaining, TimeSpan reset, TimeSpan retryAfter, bool isLocal, bool isUnavailable, bool isFromAllowance = false)
     {
+        IsFromAllowance = isFromAllowance;
         Policy = policy;
         IsAcquired = isAcquired;
         Remaining = remaining;
@@ -46,6 +47,12 @@ public sealed class HotpathRateLimitDecision
     /// reached (fail-open) or the cache is disabled.
     /// </summary>
     public bool IsLocal { get; }
+
+    /// <summary>
+    /// Whether the permits came from this instance's leased allowance (local admission) without a round
+    /// trip; <see cref="Remaining"/> and <see cref="Reset"/> are then estimates from the last lease.
+    /// </summary>
+    public bool IsFromAllowance { get; }
 
     /// <summary>Whether the permits were refused because the server could not be reached (fail-closed), not because of the limit.</summary>
     public bool IsUnavailable { get; }

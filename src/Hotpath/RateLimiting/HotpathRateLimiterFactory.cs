@@ -21,6 +21,11 @@ namespace Hotpath.RateLimiting;
 /// <see cref="HotpathRateLimitMetadata.Decision"/>.
 /// </para>
 /// <para>
+/// With <see cref="HotpathLocalAdmissionOptions"/> on (fixed window and token bucket), a limiter leases
+/// a batch of permits in one script run and admits from it without a round trip, leasing the next batch
+/// in the background; the limit still holds across instances (see the options).
+/// </para>
+/// <para>
 /// When the server cannot be reached the policy's <see cref="RateLimiterFailureMode"/> applies; the
 /// fault is logged once per burst and counted. With the cache disabled (<c>REDIS_URL=none</c>) every
 /// limiter counts in process, per instance.
@@ -38,6 +43,8 @@ public sealed class HotpathRateLimiterFactory
 
     private readonly RateLimitingMetrics _metrics;
     private readonly RateLimitFaultReporter _faults;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, LocalAllowanceStore> _allowances = new(StringComparer.Ordinal);
+    private long _serverCalls;
 
     internal HotpathRateLimiterFactory(HotpathConnection connection, HotpathMetrics metrics, ILoggerFactory loggerFactory, TimeProvider time, TimeSpan faultLogInterval, TimeSpan unavailableRetryAfter)
     {
@@ -58,6 +65,9 @@ public sealed class HotpathRateLimiterFactory
     internal TimeSpan UnavailableRetryAfter { get; }
 
     internal long TotalFaults => _faults.TotalFaults;
+
+    /// <summary>The script runs the limiters of this factory have sent, decisions and leases alike.</summary>
+    internal long ServerCalls => Interlocked.Read(ref _serverCalls);
 
     /// <summary>Told of every decision; the ASP.NET Core integration attaches decisions to the current request.</summary>
     internal Action<HotpathRateLimitDecision>? Observer { get; set; }
@@ -182,4 +192,13 @@ public sealed class HotpathRateLimiterFactory
     }
 
     internal void Succeeded() => _faults.Succeeded();
+
+    internal void CountServerCall() => Interlocked.Increment(ref _serverCalls);
+
+    /// <summary>
+    /// The allowances of a policy under local admission, one store per policy name and algorithm, bounded
+    /// by the <c>MaxPartitions</c> of the first limiter created for the policy.
+    /// </summary>
+    internal LocalAllowanceStore Allowances(RateLimitAlgorithm algorithm, LocalAdmission admission) =>
+        _allowances.GetOrAdd(CacheKey.Escape(algorithm.Policy.Name) + ":" + algorithm.KeySuffix, static (_, capacity) => new LocalAllowanceStore(capacity), admission.MaxPartitions);
 }

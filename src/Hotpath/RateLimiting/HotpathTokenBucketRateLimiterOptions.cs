@@ -19,11 +19,19 @@ public sealed class HotpathTokenBucketRateLimiterOptions
     /// <summary>What happens while the server cannot be reached. The default is <see cref="RateLimiterFailureMode.FailOpen"/>.</summary>
     public RateLimiterFailureMode FailureMode { get; set; } = RateLimiterFailureMode.FailOpen;
 
+    /// <summary>
+    /// Local admission: instances lease batches of tokens and admit without a round trip per request.
+    /// Off by default; see <see cref="HotpathLocalAdmissionOptions"/>.
+    /// </summary>
+    public HotpathLocalAdmissionOptions LocalAdmission { get; set; } = new();
+
     internal void Validate()
     {
         RateLimiterValidation.Positive(TokenLimit, nameof(TokenLimit));
         RateLimiterValidation.Positive(TokensPerPeriod, nameof(TokensPerPeriod));
         RateLimiterValidation.Duration(ReplenishmentPeriod, nameof(ReplenishmentPeriod));
         RateLimiterValidation.Mode(FailureMode);
+        ArgumentNullException.ThrowIfNull(LocalAdmission, nameof(LocalAdmission));
+        LocalAdmission.Validate(TokenLimit, nameof(TokenLimit));
     }
 }

@@ -43,6 +43,9 @@ internal abstract class RateLimitAlgorithm
     /// <summary>What a local decision reports as the time until the quota is whole again.</summary>
     public abstract TimeSpan LocalReset { get; }
 
+    /// <summary>Local admission's settings; null when every decision is one script run.</summary>
+    public abstract LocalAdmission? LocalAdmission { get; }
+
     internal static long Milliseconds(TimeSpan value) => (long)Math.Ceiling(value.TotalMilliseconds);
 }
 
@@ -53,6 +56,10 @@ internal sealed class FixedWindowAlgorithm(string policyName, HotpathFixedWindow
     private readonly TimeSpan _window = options.Window;
 
     public override TimeSpan LocalReset => _window;
+
+    // Leased permits belong to the window that counted them: they expire with it.
+    public override LocalAdmission? LocalAdmission { get; } = LocalAdmission.For(
+        options.LocalAdmission, RateLimitScripts.FixedWindowLease, [options.PermitLimit, Milliseconds(options.Window)], options.Window, holdFromReset: true);
 
     protected override RedisValue[] Arguments(int permits) => [_limit, Milliseconds(_window), permits];
 
@@ -76,6 +83,8 @@ internal sealed class SlidingWindowAlgorithm(string policyName, HotpathSlidingWi
 
     public override TimeSpan LocalReset => _window;
 
+    public override LocalAdmission? LocalAdmission => null;
+
     protected override RedisValue[] Arguments(int permits) => [_limit, Milliseconds(_window), permits];
 
     public override RateLimiter CreateLocalLimiter() => new SlidingWindowRateLimiter(new SlidingWindowRateLimiterOptions
@@ -97,7 +106,13 @@ internal sealed class TokenBucketAlgorithm(string policyName, HotpathTokenBucket
 
     public override TimeSpan LocalReset => Policy.Window;
 
+    // Leased tokens left the bucket when they were leased, so holding them longer never hands out more
+    // tokens in total; they are dropped after the fill time so an idle partition's allowance does not linger.
+    public override LocalAdmission? LocalAdmission { get; } = LocalAdmission.For(
+        options.LocalAdmission, RateLimitScripts.TokenBucketLease, [options.TokenLimit, options.TokensPerPeriod, Milliseconds(options.ReplenishmentPeriod)], FillTime(options), holdFromReset: false);
+
     protected override RedisValue[] Arguments(int permits) => [_capacity, _rate, Milliseconds(_period), permits];
+
 
     public override RateLimiter CreateLocalLimiter() => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
     {
@@ -111,4 +126,47 @@ internal sealed class TokenBucketAlgorithm(string policyName, HotpathTokenBucket
     /// <summary>The time an empty bucket takes to fill: what the policy advertises as its window.</summary>
     private static TimeSpan FillTime(HotpathTokenBucketRateLimiterOptions options) =>
         options.ReplenishmentPeriod * Math.Ceiling(options.TokenLimit / (double)options.TokensPerPeriod);
+}
+
+/// <summary>A policy's local admission settings, read once from its options.</summary>
+internal sealed class LocalAdmission
+{
+    private readonly RedisValue[] _limits;
+
+    private LocalAdmission(HotpathLocalAdmissionOptions options, string leaseScript, RedisValue[] limits, TimeSpan hold, bool holdFromReset)
+    {
+        BatchSize = options.BatchSize;
+        MaxPartitions = options.MaxPartitions;
+        LeaseScript = leaseScript;
+        _limits = limits;
+        Hold = hold;
+        HoldFromReset = holdFromReset;
+    }
+
+    /// <summary>The permits one lease asks for.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>The most partitions of the policy whose allowance an instance keeps.</summary>
+    public int MaxPartitions { get; }
+
+    /// <summary>The script that takes up to a batch from the server.</summary>
+    public string LeaseScript { get; }
+
+    /// <summary>How long leased permits stay usable at most.</summary>
+    public TimeSpan Hold { get; }
+
+    /// <summary>
+    /// Whether leased permits expire with the server's window (the reset a lease returns): a fixed
+    /// window's permits may only be used in the window that counted them.
+    /// </summary>
+    public bool HoldFromReset { get; }
+
+    /// <summary>The allowance below which the next batch is leased in the background: half a batch.</summary>
+    public int PrefetchBelow => (BatchSize + 1) / 2;
+
+    public static LocalAdmission? For(HotpathLocalAdmissionOptions options, string leaseScript, RedisValue[] limits, TimeSpan hold, bool holdFromReset) =>
+        options.Enabled ? new LocalAdmission(options, leaseScript, limits, hold, holdFromReset) : null;
+
+    /// <summary>The lease script's arguments: the policy's limits, then the permits wanted.</summary>
+    public RedisValue[] LeaseArguments(long want) => [.. _limits, want];
 }

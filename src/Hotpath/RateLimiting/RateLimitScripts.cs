@@ -15,7 +15,12 @@ namespace Hotpath.RateLimiting;
 /// written or returned are whole numbers, so the scripts behave the same on Lua 5.1 (Redis, Valkey)
 /// and Lua 5.4 (Garnet), whose number-to-string conversions differ for large or fractional values.
 /// </para>
-/// <para>Every script returns <c>{ admitted (0/1), remaining, reset (ms), retry after (ms) }</c>.</para>
+/// <para>Every decision script returns <c>{ admitted (0/1), remaining, reset (ms), retry after (ms) }</c>.</para>
+/// <para>
+/// The lease scripts of local admission take up to <c>want</c> permits at once, as many as the window or
+/// bucket still holds, and return <c>{ granted, remaining, reset (ms), retry after (ms) }</c>: granted 0
+/// is a refusal, with the retry-after of one permit.
+/// </para>
 /// </remarks>
 internal static class RateLimitScripts
 {
@@ -150,5 +155,80 @@ internal static class RateLimitScripts
           if retry < 1 then retry = 1 end
         end
         return { admitted, tokens, reset, retry }
+        """;
+
+    /// <summary>
+    /// The fixed window's lease: takes <c>min(want, permits left)</c> from the window in one run.
+    /// KEYS[1]: the hash of <see cref="FixedWindow"/>. ARGV: limit, window (ms), want.
+    /// </summary>
+    public const string FixedWindowLease = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local limit = tonumber(ARGV[1])
+        local window = tonumber(ARGV[2])
+        local want = tonumber(ARGV[3])
+        local state = redis.call('HMGET', KEYS[1], 's', 'n')
+        local start = tonumber(state[1])
+        local count = tonumber(state[2])
+        if start == nil or count == nil or now >= start + window then
+          start = now
+          count = 0
+        end
+        local granted = limit - count
+        if granted > want then granted = want end
+        if granted < 0 then granted = 0 end
+        if granted > 0 then
+          count = count + granted
+          redis.call('HSET', KEYS[1], 's', start, 'n', count)
+          redis.call('PEXPIRE', KEYS[1], start + window - now)
+        end
+        local reset = start + window - now
+        local retry = 0
+        if granted == 0 then retry = reset end
+        local remaining = limit - count
+        if remaining < 0 then remaining = 0 end
+        return { granted, remaining, reset, retry }
+        """;
+
+    /// <summary>
+    /// The token bucket's lease: takes <c>min(want, tokens left)</c> from the bucket in one run.
+    /// KEYS[1]: the hash of <see cref="TokenBucket"/>. ARGV: token limit, tokens per period, period (ms), want.
+    /// </summary>
+    public const string TokenBucketLease = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local capacity = tonumber(ARGV[1])
+        local rate = tonumber(ARGV[2])
+        local period = tonumber(ARGV[3])
+        local want = tonumber(ARGV[4])
+        local state = redis.call('HMGET', KEYS[1], 't', 'r')
+        local tokens = tonumber(state[1])
+        local last = tonumber(state[2])
+        if tokens == nil or last == nil then
+          tokens = capacity
+          last = now
+        elseif now >= last + period then
+          local periods = math.floor((now - last) / period)
+          tokens = math.min(capacity, tokens + periods * rate)
+          last = last + periods * period
+        end
+        local granted = tokens
+        if granted > want then granted = want end
+        if granted < 0 then granted = 0 end
+        tokens = tokens - granted
+        local reset = 0
+        if tokens < capacity then
+          reset = last + math.ceil((capacity - tokens) / rate) * period - now
+        end
+        if granted > 0 then
+          redis.call('HSET', KEYS[1], 't', tokens, 'r', last)
+          redis.call('PEXPIRE', KEYS[1], reset)
+        end
+        local retry = 0
+        if granted == 0 then
+          retry = last + math.ceil((1 - tokens) / rate) * period - now
+          if retry < 1 then retry = 1 end
+        end
+        return { granted, tokens, reset, retry }
         """;
 }

@@ -15,7 +15,7 @@ internal sealed class RateLimitingMetrics
 
     public RateLimitingMetrics(Meter meter)
     {
-        _admitted = meter.CreateCounter<long>("hotpath.rate_limit.admitted", "{decision}", "Rate limiter decisions that granted the permits; source is 'server', or 'local' when counted in process.");
+        _admitted = meter.CreateCounter<long>("hotpath.rate_limit.admitted", "{decision}", "Rate limiter decisions that granted the permits; source is 'server', 'allowance' when admitted from a leased batch (local admission), or 'local' when counted in process.");
         _rejected = meter.CreateCounter<long>("hotpath.rate_limit.rejected", "{decision}", "Rate limiter decisions that refused the permits; reason is 'limit', or 'unavailable' when the server could not be reached (fail-closed).");
         _errors = meter.CreateCounter<long>("hotpath.rate_limit.errors", "{error}", "Rate limiter decisions that could not reach the server.");
     }
@@ -26,7 +26,7 @@ internal sealed class RateLimitingMetrics
         {
             if (_admitted.Enabled)
             {
-                var tags = new TagList { { "policy", decision.PolicyName }, { "source", decision.IsLocal ? "local" : "server" } };
+                var tags = new TagList { { "policy", decision.PolicyName }, { "source", decision.IsLocal ? "local" : decision.IsFromAllowance ? "allowance" : "server" } };
                 _admitted.Add(1, tags);
             }
         }

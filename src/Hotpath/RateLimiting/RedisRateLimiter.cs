@@ -10,7 +10,7 @@ namespace Hotpath.RateLimiting;
 /// server cannot be reached it fails open (an in-process limiter of the same shape decides) or closed;
 /// with the cache disabled the in-process limiter always decides.
 /// </summary>
-internal sealed class RedisRateLimiter : RateLimiter
+internal sealed partial class RedisRateLimiter : RateLimiter
 {
     private readonly HotpathRateLimiterFactory _factory;
     private readonly RateLimitAlgorithm _algorithm;
@@ -53,13 +53,21 @@ internal sealed class RedisRateLimiter : RateLimiter
         Validate(permitCount);
         cancellationToken.ThrowIfCancellationRequested();
         var db = _factory.Database;
-        return db is null
-            ? new ValueTask<RateLimitLease>(DecideLocally(permitCount, unavailable: false))
-            : DecideOnServerAsync(db, permitCount);
+        if (db is null)
+        {
+            return new ValueTask<RateLimitLease>(DecideLocally(permitCount, unavailable: false));
+        }
+
+        return _algorithm.LocalAdmission is { } admission && permitCount > 0 && permitCount <= admission.BatchSize
+            ? AdmitFromAllowance(db, admission, permitCount, cancellationToken)
+            : DecideOnServerAsync(db, permitCount, allowance: null);
     }
 
-    private async ValueTask<RateLimitLease> DecideOnServerAsync(IDatabase db, int permitCount)
+    /// <summary>One script run decides; under local admission (<paramref name="allowance"/> set) the answer also says whether the partition is still near its limit.</summary>
+    private async ValueTask<RateLimitLease> DecideOnServerAsync(IDatabase db, int permitCount, LocalAllowance? allowance)
     {
+        var sent = Stopwatch.GetTimestamp();
+        _factory.CountServerCall();
         RedisResult result;
         try
         {
@@ -88,6 +96,11 @@ internal sealed class RedisRateLimiter : RateLimiter
             admitted ? TimeSpan.Zero : TimeSpan.FromMilliseconds((long)values[3]),
             isLocal: false,
             isUnavailable: false);
+        if (allowance is not null)
+        {
+            Observed(allowance, permitCount, remaining, decision.Reset, decision.RetryAfter, sent);
+        }
+
         return Complete(decision, remaining);
     }
 

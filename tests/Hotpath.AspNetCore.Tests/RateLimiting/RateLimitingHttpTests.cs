@@ -63,6 +63,32 @@ public sealed class RateLimitingHttpTests
 
     [Theory]
     [MemberData(nameof(Servers))]
+    public async Task UnderLocalAdmissionResponsesKeepTheirHeadersAndOneInstanceAdmitsTheLimit(string server)
+    {
+        await using var app = await RateLimitingHost.StartOnAsync(server, nameof(UnderLocalAdmissionResponsesKeepTheirHeadersAndOneInstanceAdmitsTheLimit),
+            o => o.AddHotpathFixedWindowLimiter("p", l => { l.PermitLimit = 20; l.Window = TimeSpan.FromMinutes(1); l.LocalAdmission.BatchSize = 5; }));
+        var client = app.GetTestClient();
+
+        for (var i = 1; i <= 20; i++)
+        {
+            using var admitted = await client.GetAsync("/", "192.0.2.1");
+            Assert.Equal(HttpStatusCode.OK, admitted.StatusCode);
+            Assert.Equal("\"p\";q=20;w=60", admitted.Header("RateLimit-Policy"));
+
+            // One instance's estimate (the server's count at the last lease plus its own allowance) is exact.
+            Assert.Equal(20 - i, Parameter(admitted.Header("RateLimit"), "r"));
+            Assert.InRange(Parameter(admitted.Header("RateLimit"), "t"), 1, 60);
+        }
+
+        using var refused = await client.GetAsync("/", "192.0.2.1");
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.Equal("\"p\";q=20;w=60", refused.Header("RateLimit-Policy"));
+        Assert.StartsWith("\"p\";r=0;t=", refused.Header("RateLimit"));
+        Assert.InRange(int.Parse(refused.Header("Retry-After")!, System.Globalization.CultureInfo.InvariantCulture), 1, 60);
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
     public async Task TwoInstancesShareOneQuota(string server)
     {
         var prefix = TestServers.UniquePrefix(nameof(TwoInstancesShareOneQuota));
