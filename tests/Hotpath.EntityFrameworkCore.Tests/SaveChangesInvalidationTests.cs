@@ -173,4 +173,34 @@ public sealed class SaveChangesInvalidationTests
         await shop.ReadItemAsync(1);
         Assert.Equal(reads, shop.DatabaseReads);
     }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Kinds), MemberType = typeof(TestDatabase))]
+    public async Task ASaveChangesThatFailsInvalidatesNothing(string kind)
+    {
+        await using var shop = await ShopHarness.CreateAsync(kind, nameof(ASaveChangesThatFailsInvalidatesNothing));
+        await shop.SeedAsync(new Product { Sku = "A", Name = "Apple" }, new Product { Sku = "B", Name = "Banana" });
+        Assert.Equal("Apple", (await shop.ReadItemAsync(1))?.Name);
+        await shop.ReadAllAsync();
+        var reads = shop.DatabaseReads;
+
+        await using (var context = shop.NewContext())
+        {
+            var apple = await context.Products.SingleAsync(p => p.Id == 1);
+            apple.Name = "Apricot";
+            apple.Sku = "B"; // violates the unique index: nothing is written
+            await Assert.ThrowsAsync<DbUpdateException>(() => context.SaveChangesAsync());
+            Assert.Equal("Apple", (await shop.ReadItemAsync(1))?.Name);
+            await shop.ReadAllAsync();
+            Assert.Equal(reads, shop.DatabaseReads); // both still served from the cache
+
+            // The same context saves again once the mistake is fixed: only then is the write invalidated.
+            apple.Sku = "A";
+            await context.SaveChangesAsync();
+        }
+
+        Assert.Equal("Apricot", (await shop.ReadItemAsync(1))?.Name);
+        Assert.Equal("Apricot", (await shop.ReadAllAsync())[0].Name);
+        Assert.Contains(shop.Logs.Records, r => r.EventId.Id == 5003);
+    }
 }
