@@ -1,0 +1,123 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Hotpath.EntityFrameworkCore.Tests;
+
+/// <summary>Writes inside an explicit transaction are invalidated after the commit, and never on a rollback.</summary>
+public sealed class TransactionTests
+{
+    [Theory]
+    [MemberData(nameof(TestDatabase.Kinds), MemberType = typeof(TestDatabase))]
+    public async Task InvalidationWaitsForTheCommitSoAReaderCannotRecacheTheOldRow(string kind)
+    {
+        await using var shop = await ShopHarness.CreateAsync(kind, nameof(InvalidationWaitsForTheCommitSoAReaderCannotRecacheTheOldRow));
+        await shop.SeedAsync(new Product { Sku = "A", Name = "Apple" });
+        Assert.Equal("Apple", (await shop.ReadItemAsync(1))?.Name);
+        Assert.Null(await shop.ReadItemAsync(2));
+
+        await using (var context = shop.NewContext())
+        {
+            await using var transaction = await context.Database.BeginTransactionAsync();
+            (await context.Products.SingleAsync()).Name = "Apricot";
+            await context.SaveChangesAsync();
+            context.Products.Add(new Product { Sku = "B", Name = "Banana" });
+            await context.SaveChangesAsync();
+
+            // Another connection sees the committed rows; had the invalidation run already, this read would
+            // cache them again and they would outlive the commit.
+            Assert.Equal("Apple", (await shop.ReadItemAsync(1))?.Name);
+            Assert.Null(await shop.ReadItemAsync(2));
+            Assert.Single(await shop.ReadAllAsync());
+
+            await transaction.CommitAsync();
+        }
+
+        Assert.Equal("Apricot", (await shop.ReadItemAsync(1))?.Name);
+        Assert.Equal("Banana", (await shop.ReadItemAsync(2))?.Name);
+        Assert.Equal(2, (await shop.ReadAllAsync()).Count);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Kinds), MemberType = typeof(TestDatabase))]
+    public async Task SynchronousCommitInvalidatesBeforeItReturns(string kind)
+    {
+        await using var shop = await ShopHarness.CreateAsync(kind, nameof(SynchronousCommitInvalidatesBeforeItReturns));
+        await shop.SeedAsync(new Product { Sku = "A", Name = "Apple" });
+
+        using (var context = shop.NewContext())
+        {
+            using var transaction = context.Database.BeginTransaction();
+            context.Products.Single().Name = "Apricot";
+            context.SaveChanges();
+            Assert.Equal("Apple", (await shop.ReadItemAsync(1))?.Name);
+            transaction.Commit();
+        }
+
+        Assert.Equal("Apricot", (await shop.ReadItemAsync(1))?.Name);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Kinds), MemberType = typeof(TestDatabase))]
+    public async Task ARolledBackTransactionInvalidatesNothing(string kind)
+    {
+        await using var shop = await ShopHarness.CreateAsync(kind, nameof(ARolledBackTransactionInvalidatesNothing));
+        await shop.SeedAsync(new Product { Sku = "A", Name = "Apple" });
+        Assert.Equal("Apple", (await shop.ReadItemAsync(1))?.Name);
+        await shop.ReadAllAsync();
+        var reads = shop.DatabaseReads;
+
+        await using (var context = shop.NewContext())
+        {
+            await using (var transaction = await context.Database.BeginTransactionAsync())
+            {
+                (await context.Products.SingleAsync()).Name = "Apricot";
+                await context.SaveChangesAsync();
+                await context.Products.Where(p => p.Id == 1).ExecuteUpdateAsync(s => s.SetProperty(p => p.PriceCents, 5));
+                await transaction.RollbackAsync();
+            }
+
+            // A later transaction on the same context owes only its own writes.
+            await using (var transaction = await context.Database.BeginTransactionAsync())
+            {
+                context.AuditRecords.Add(new AuditRecord { Text = "unrelated" });
+                await context.SaveChangesAsync();
+                await transaction.CommitAsync();
+            }
+        }
+
+        Assert.Equal("Apple", (await shop.ReadItemAsync(1))?.Name);
+        await shop.ReadAllAsync();
+        Assert.Equal(reads, shop.DatabaseReads);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Kinds), MemberType = typeof(TestDatabase))]
+    public async Task ATransactionDisposedWithoutACommitInvalidatesNothingAndTheNextCommitOnlyItsOwnWrites(string kind)
+    {
+        await using var shop = await ShopHarness.CreateAsync(kind, nameof(ATransactionDisposedWithoutACommitInvalidatesNothingAndTheNextCommitOnlyItsOwnWrites));
+        await shop.SeedAsync(new Product { Sku = "A", Name = "Apple" }, new Product { Sku = "B", Name = "Banana" });
+        Assert.Equal("Apple", (await shop.ReadItemAsync(1))?.Name);
+        Assert.Equal("Banana", (await shop.ReadItemAsync(2))?.Name);
+
+        await using (var context = shop.NewContext())
+        {
+            await using (await context.Database.BeginTransactionAsync())
+            {
+                (await context.Products.SingleAsync(p => p.Id == 1)).Name = "Apricot";
+                await context.SaveChangesAsync();
+            }
+
+            context.ChangeTracker.Clear();
+            await using (var transaction = await context.Database.BeginTransactionAsync())
+            {
+                (await context.Products.SingleAsync(p => p.Id == 2)).Name = "Blueberry";
+                await context.SaveChangesAsync();
+                await transaction.CommitAsync();
+            }
+        }
+
+        var reads = shop.DatabaseReads;
+        Assert.Equal("Apple", (await shop.ReadItemAsync(1))?.Name);
+        Assert.Equal(reads, shop.DatabaseReads); // still the cached row: nothing to invalidate
+        Assert.Equal("Blueberry", (await shop.ReadItemAsync(2))?.Name);
+    }
+}
