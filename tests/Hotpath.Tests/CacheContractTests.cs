@@ -137,7 +137,7 @@ public sealed class CacheContractTests
     [MemberData(nameof(Servers))]
     public async Task ThousandConcurrentGetOrSetOnAColdKeyRunTheFactoryOnce(string server)
     {
-        var cache = NewCache(server, nameof(ThousandConcurrentGetOrSetOnAColdKeyRunTheFactoryOnce));
+        var cache = await TestServers.ReadyAsync(NewCache(server, nameof(ThousandConcurrentGetOrSetOnAColdKeyRunTheFactoryOnce)));
         var calls = 0;
         var gate = new TaskCompletionSource();
 
@@ -147,7 +147,7 @@ public sealed class CacheContractTests
             await gate.Task;
             return new Product(1, "Hot", 1m);
         }))).ToArray();
-        await Task.Delay(200);
+        Assert.True(await Eventually.TrueAsync(() => Task.FromResult(cache.WaitersFor("hot:1") == 1000), TimeSpan.FromSeconds(30)), "the callers gather on one run");
         gate.SetResult();
         var results = await Task.WhenAll(callers);
 
@@ -160,7 +160,7 @@ public sealed class CacheContractTests
     [MemberData(nameof(Servers))]
     public async Task FactoryExceptionReachesEveryWaiterAndNothingIsCached(string server)
     {
-        var cache = NewCache(server, nameof(FactoryExceptionReachesEveryWaiterAndNothingIsCached));
+        var cache = await TestServers.ReadyAsync(NewCache(server, nameof(FactoryExceptionReachesEveryWaiterAndNothingIsCached)));
         var gate = new TaskCompletionSource();
         var calls = 0;
 
@@ -170,7 +170,7 @@ public sealed class CacheContractTests
             await gate.Task;
             throw new InvalidOperationException("database down");
         }))).ToArray();
-        await Task.Delay(100);
+        Assert.True(await Eventually.TrueAsync(() => Task.FromResult(cache.WaitersFor("boom:1") == 20), TimeSpan.FromSeconds(30)), "the callers gather on one run");
         gate.SetResult();
 
         foreach (var caller in callers)
@@ -390,7 +390,7 @@ public sealed class CacheContractTests
     [MemberData(nameof(Servers))]
     public async Task ACancelledWaiterLeavesWithoutCancellingTheOthers(string server)
     {
-        var cache = NewCache(server, nameof(ACancelledWaiterLeavesWithoutCancellingTheOthers));
+        var cache = await TestServers.ReadyAsync(NewCache(server, nameof(ACancelledWaiterLeavesWithoutCancellingTheOthers)));
         var release = new TaskCompletionSource();
         var factoryCancelled = false;
         using var cts = new CancellationTokenSource();
@@ -401,9 +401,9 @@ public sealed class CacheContractTests
             factoryCancelled = ct.IsCancellationRequested;
             return 1;
         }).AsTask();
-        await Task.Delay(50);
+        Assert.True(await Eventually.TrueAsync(() => Task.FromResult(cache.WaitersFor("slow:1") == 1), TimeSpan.FromSeconds(10)));
         var impatient = cache.GetOrSetAsync("slow:1", _ => ValueTask.FromResult(2), cancellationToken: cts.Token).AsTask();
-        await Task.Delay(50);
+        Assert.True(await Eventually.TrueAsync(() => Task.FromResult(cache.WaitersFor("slow:1") == 2), TimeSpan.FromSeconds(10)));
         cts.Cancel();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => impatient);

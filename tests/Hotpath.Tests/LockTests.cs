@@ -158,11 +158,11 @@ public sealed class LockTests
         var other = Locks(server, prefix);
         // Long enough that a stalled thread pool on a loaded machine does not outlast a whole lease
         // (the handle then rightly reports the lock lost), short enough that the loop spans several.
-        var lease = TimeSpan.FromSeconds(1);
+        var lease = TimeSpan.FromSeconds(2);
 
         await using (var handle = await holder.AcquireAsync("sync", lease))
         {
-            var until = DateTime.UtcNow + (lease * 3);
+            var until = DateTime.UtcNow + (lease * 2);
             while (DateTime.UtcNow < until)
             {
                 Assert.Null(await other.TryAcquireAsync("sync", TimeSpan.FromSeconds(5)));

@@ -15,11 +15,7 @@ public sealed class MemoryTierTests
 
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
 
-    private static async Task<HotpathCache> Ready(HotpathCache cache)
-    {
-        Assert.True(await Eventually.TrueAsync(() => Task.FromResult(cache.Memory!.IsTrusted), Bound), "backplane subscribed");
-        return cache;
-    }
+    private static Task<HotpathCache> Ready(HotpathCache cache) => TestServers.ReadyAsync(cache);
 
     [Theory]
     [MemberData(nameof(Servers))]

@@ -106,6 +106,20 @@ internal static class TestServers
     }
 
     /// <summary>
+    /// Waits (bounded) until the cache's backplane is subscribed and its memory tier trusted: from then on
+    /// no start-up event detaches a factory run, so callers that miss together share one.
+    /// </summary>
+    public static async Task<HotpathCache> ReadyAsync(HotpathCache cache)
+    {
+        if (cache.Memory is { } memory)
+        {
+            Assert.True(await Eventually.TrueAsync(() => memory.IsTrusted), "the backplane subscribed");
+        }
+
+        return cache;
+    }
+
+    /// <summary>
     /// A separate application instance: its own connection (multiplexer), memory tier and backplane,
     /// sharing <paramref name="prefix"/> with the other instances of a test. Dispose it to close the connection.
     /// </summary>

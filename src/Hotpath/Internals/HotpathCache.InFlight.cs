@@ -9,6 +9,9 @@ namespace Hotpath.Internals;
 // (its lease was voided, or its tag versions are outdated).
 internal sealed partial class HotpathCache
 {
+    /// <summary>How many callers wait for the factory run in progress for <paramref name="key"/> (0 when none runs).</summary>
+    internal int WaitersFor(string key) => _inFlight.TryGetValue(key, out var flight) ? flight.Waiters : 0;
+
     /// <summary>Stops later callers from sharing the factory run in progress for <paramref name="key"/>, if any.</summary>
     private void DetachFlight(string key) => _inFlight.TryRemove(key, out _);
 

@@ -5,6 +5,9 @@ internal abstract class InFlight
 {
     /// <summary>The tags of the entry the run computes, so a tag invalidation can detach it.</summary>
     public IReadOnlyList<string>? Tags { get; init; }
+
+    /// <summary>How many callers wait for the run now (tests use it to know a stampede has gathered).</summary>
+    public abstract int Waiters { get; }
 }
 
 internal sealed class InFlight<T> : InFlight
@@ -16,6 +19,8 @@ internal sealed class InFlight<T> : InFlight
 
     /// <summary>Cancelled when every waiter has given up, so the factory stops too.</summary>
     public CancellationToken FactoryToken => _cancellation.Token;
+
+    public override int Waiters => Volatile.Read(ref _waiters);
 
     /// <summary>Adds a waiter; false when the run was already abandoned by all earlier waiters.</summary>
     public bool TryJoin()

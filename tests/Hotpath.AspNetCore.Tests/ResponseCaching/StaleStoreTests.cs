@@ -66,12 +66,22 @@ public sealed class StaleStoreTests
         // The reader's handler has read the old row and is about to answer.
         var slow = reader.GetBodyAsync("/api/products");
         await entered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var readerMemory = reader.App.Services.GetRequiredService<HotpathCache>().Memory;
+        string? knownVersion = null;
+        var knewVersion = readerMemory?.TryGetTagVersion("products", out knownVersion) ?? false;
 
         // Another instance writes the row and invalidates the tag, then the old answer goes out.
         row = "v2";
         await writer.Cache.InvalidateTagAsync("products");
         gate.SetResult();
         Assert.Equal(("list v1", "MISS"), await slow);
+
+        // Another instance's invalidation reaches this one's memory tier (and the tag version it keeps)
+        // over the backplane: wait for it, within its bound, before reading here.
+        if (knewVersion)
+        {
+            Assert.True(await Eventually.TrueAsync(() => Task.FromResult(!readerMemory!.TryGetTagVersion("products", out var now) || now != knownVersion), TimeSpan.FromSeconds(10)), "the reader hears the writer's invalidation");
+        }
 
         // Neither instance may serve the old answer from the cache now.
         Assert.Equal(("list v2", "MISS"), await reader.GetBodyAsync("/api/products"));

@@ -95,8 +95,10 @@ internal sealed class Backplane : IDisposable
                 await _subscriber.SubscribeAsync(_channel, OnMessage).ConfigureAwait(false);
                 if (await HearsItselfAsync().ConfigureAwait(false))
                 {
-                    _memory.Trust();
+                    // Forget what the gap may have hidden before trusting the tier: once it reads as
+                    // trusted, no run that began before is shared any more.
                     _invalidated?.Invoke(InvalidationKind.Clear, string.Empty);
+                    _memory.Trust();
                     Log.BackplaneSubscribed(_logger);
                     return;
                 }
@@ -226,10 +228,10 @@ internal sealed class Backplane : IDisposable
                 await Task.Delay(TimeSpan.FromMilliseconds(50), _time).ConfigureAwait(false);
                 if (_subscriber.IsConnected(_channel) && await HearsItselfAsync().ConfigureAwait(false))
                 {
-                    _memory.Trust();
-
-                    // Anything may have been announced in the gap, a reset included.
+                    // Anything may have been announced in the gap, a reset included: forget it
+                    // before the tier is trusted again.
                     _invalidated?.Invoke(InvalidationKind.Clear, string.Empty);
+                    _memory.Trust();
                     Log.BackplaneRestored(_logger);
                     return;
                 }
