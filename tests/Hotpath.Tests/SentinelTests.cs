@@ -79,8 +79,10 @@ public sealed class SentinelTests(ITestOutputHelper output)
         Assert.True(await Eventually.TrueAsync(() => writer.Cache.Memory!.IsTrusted && reader.Cache.Memory!.IsTrusted), "backplanes subscribed");
 
         await writer.Cache.SetAsync("profile:7", "old");
-        Assert.Equal("old", (await reader.Cache.GetAsync<string>("profile:7")).Value);
-        Assert.True(reader.Cache.Memory!.Count > 0, "the reader keeps the value in memory");
+        // A connection event of the deployment (another test failed it over) can hold the memory tier back for a moment.
+        Assert.True(
+            await Eventually.TrueAsync(async () => (await reader.Cache.GetAsync<string>("profile:7")).Value == "old" && reader.Cache.Memory!.Count > 0),
+            "the reader never kept the value in memory");
 
         await writer.Cache.SetAsync("profile:7", "new");
 
