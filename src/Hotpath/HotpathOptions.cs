@@ -19,7 +19,8 @@ public sealed class HotpathOptions
     /// Where the cache lives. <see langword="null"/> (the default) starts an embedded Garnet server
     /// when the Hotpath.Embedded package is referenced; <c>""</c> or <c>none</c> disables the cache;
     /// otherwise <c>redis://[user:password@]host[:port][/db]</c>, <c>rediss://…</c> for TLS,
-    /// <c>redis+cluster://host:port[,host:port…]</c> or a comma-separated list of <c>redis://</c> nodes.
+    /// <c>redis+cluster://host:port[,host:port…]</c> or a comma-separated list of <c>redis://</c> nodes,
+    /// <c>redis+sentinel://host:port[,host:port…]/service[/db]</c> for a primary found through Redis Sentinel.
     /// </summary>
     public string? RedisUrl { get; set; }
 

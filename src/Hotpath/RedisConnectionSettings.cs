@@ -12,7 +12,10 @@ public sealed partial class RedisConnectionSettings
     private const string Accepted =
         "Accepted forms: unset (embedded Garnet server), '' or 'none' (cache disabled), " +
         "redis://[user:password@]host[:port][/db], rediss://[user:password@]host[:port][/db] (TLS), " +
-        "redis+cluster://[user:password@]host:port[,host:port...], or a comma-separated list of redis:// nodes.";
+        "redis+cluster://[user:password@]host:port[,host:port...], a comma-separated list of redis:// nodes, " +
+        "or redis+sentinel://[user:password@]host:port[,host:port...]/service[/db] (a primary found through Redis Sentinel).";
+
+    private const int DefaultSentinelPort = 26379;
 
     private RedisConnectionSettings(RedisServerMode mode)
     {
@@ -33,6 +36,12 @@ public sealed partial class RedisConnectionSettings
 
     /// <summary>The database number. The default is 0.</summary>
     public int Database { get; private init; }
+
+    /// <summary>
+    /// The name Redis Sentinel monitors the primary under (the <c>service</c> of
+    /// <c>redis+sentinel://host:port/service</c>); <see langword="null"/> in every other mode.
+    /// </summary>
+    public string? ServiceName { get; private init; }
 
     /// <summary>Whether the connection uses TLS (<c>rediss://</c>).</summary>
     public bool UseTls { get; private init; }
@@ -70,6 +79,11 @@ public sealed partial class RedisConnectionSettings
             }
 
             return parsed.With(RedisServerMode.Cluster, tls: false);
+        }
+
+        if (trimmed.StartsWith("redis+sentinel://", StringComparison.OrdinalIgnoreCase))
+        {
+            return ParseOne(trimmed, "redis+sentinel://".Length, allowManyHosts: true, url, sentinel: true);
         }
 
         // A comma is legal inside a URL's password: a list of nodes is split only where a new scheme begins.
@@ -113,7 +127,12 @@ public sealed partial class RedisConnectionSettings
                 return "none";
         }
 
-        var scheme = Mode == RedisServerMode.Cluster ? "redis+cluster" : UseTls ? "rediss" : "redis";
+        var scheme = Mode switch
+        {
+            RedisServerMode.Cluster => "redis+cluster",
+            RedisServerMode.Sentinel => "redis+sentinel",
+            _ => UseTls ? "rediss" : "redis",
+        };
         var auth = (User, HasPassword) switch
         {
             (null, false) => string.Empty,
@@ -122,8 +141,9 @@ public sealed partial class RedisConnectionSettings
             _ => Uri.EscapeDataString(User) + ":***@",
         };
         var hosts = string.Join(',', EndPoints.Select(static e => FormatHost(e.Host) + ":" + e.Port.ToString(CultureInfo.InvariantCulture)));
+        var service = ServiceName is null ? string.Empty : "/" + ServiceName;
         var db = Database == 0 ? string.Empty : "/" + Database.ToString(CultureInfo.InvariantCulture);
-        return $"{scheme}://{auth}{hosts}{db}";
+        return $"{scheme}://{auth}{hosts}{service}{db}";
     }
 
     internal ConfigurationOptions ToConfigurationOptions(HotpathOptions options)
@@ -147,6 +167,15 @@ public sealed partial class RedisConnectionSettings
         if (Mode != RedisServerMode.Cluster)
         {
             config.DefaultDatabase = Database;
+        }
+
+        if (Mode == RedisServerMode.Sentinel)
+        {
+            // With a service name, ConnectionMultiplexer.Connect asks these sentinels for the primary,
+            // connects to it and its replicas, and moves when a sentinel announces +switch-master (or
+            // when the primary's connection fails and a sentinel names another one). The same user and
+            // password authenticate to the sentinels and to the servers.
+            config.ServiceName = ServiceName;
         }
 
         if (UseTls && EndPoints.Count > 0)
@@ -183,7 +212,7 @@ public sealed partial class RedisConnectionSettings
     private RedisConnectionSettings With(RedisServerMode mode, bool tls) =>
         new(mode) { EndPoints = EndPoints, User = User, Password = Password, Database = Database, UseTls = tls };
 
-    private static RedisConnectionSettings ParseOne(string value, int start, bool allowManyHosts, string original)
+    private static RedisConnectionSettings ParseOne(string value, int start, bool allowManyHosts, string original, bool sentinel = false)
     {
         var rest = value[start..];
         var slash = rest.IndexOf('/');
@@ -229,13 +258,40 @@ public sealed partial class RedisConnectionSettings
         var hosts = authority.Split(',');
         if (hosts.Length > 1 && !allowManyHosts)
         {
-            throw Invalid(original, "several hosts need redis+cluster://");
+            throw Invalid(original, "several hosts need redis+cluster:// or redis+sentinel://");
         }
 
         var endpoints = new List<DnsEndPoint>(hosts.Length);
         foreach (var hostPort in hosts)
         {
-            endpoints.Add(ParseHostPort(hostPort.Trim(), original));
+            endpoints.Add(ParseHostPort(hostPort.Trim(), original, sentinel ? DefaultSentinelPort : 6379));
+        }
+
+        string? serviceName = null;
+        if (sentinel)
+        {
+            var segments = path.Split('/');
+            if (segments[0].Length == 0)
+            {
+                throw Invalid(original, "a Sentinel URL needs the service name as its path: redis+sentinel://host:port/service[/db]");
+            }
+
+            if (!ServiceNamePattern().IsMatch(segments[0]))
+            {
+                throw Invalid(original, "the Sentinel service name may hold only letters, digits, '.', '_' and '-'");
+            }
+
+            if (segments.Length > 2)
+            {
+                throw Invalid(original, "after the Sentinel service name only a database number may follow");
+            }
+
+            serviceName = segments[0];
+            path = segments.Length == 2 ? segments[1] : string.Empty;
+            if (segments.Length == 2 && path.Length == 0)
+            {
+                throw Invalid(original, "the path must be a database number");
+            }
         }
 
         var database = 0;
@@ -244,16 +300,17 @@ public sealed partial class RedisConnectionSettings
             throw Invalid(original, "the path must be a database number");
         }
 
-        return new RedisConnectionSettings(RedisServerMode.Server)
+        return new RedisConnectionSettings(sentinel ? RedisServerMode.Sentinel : RedisServerMode.Server)
         {
             EndPoints = endpoints,
             User = user,
             Password = password,
             Database = database,
+            ServiceName = serviceName,
         };
     }
 
-    private static DnsEndPoint ParseHostPort(string hostPort, string original)
+    private static DnsEndPoint ParseHostPort(string hostPort, string original, int defaultPort)
     {
         string host;
         string? port = null;
@@ -293,7 +350,7 @@ public sealed partial class RedisConnectionSettings
             }
         }
 
-        var portNumber = 6379;
+        var portNumber = defaultPort;
         if (port is not null && !(int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out portNumber) && portNumber is > 0 and <= 65535))
         {
             throw Invalid(original, "the port must be a number from 1 to 65535");
@@ -327,6 +384,9 @@ public sealed partial class RedisConnectionSettings
 
         return masked.Length > 200 ? masked[..200] + "..." : masked;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9._-]{1,128}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex ServiceNamePattern();
 
     [System.Text.RegularExpressions.GeneratedRegex(@",\s*(?=rediss?://)", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex NodeList();

@@ -14,4 +14,10 @@ public enum RedisServerMode
 
     /// <summary>A Redis Cluster (<c>redis+cluster://</c> or a comma-separated list of nodes).</summary>
     Cluster,
+
+    /// <summary>
+    /// A primary found through Redis Sentinel (<c>redis+sentinel://host:port[,host:port…]/service[/db]</c>):
+    /// the connection follows the primary the sentinels name after a failover.
+    /// </summary>
+    Sentinel,
 }

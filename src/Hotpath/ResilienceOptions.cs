@@ -27,6 +27,19 @@ public sealed class ResilienceOptions
     /// <summary>How often a pending replay is retried while the server is down. The default is 250 milliseconds.</summary>
     public TimeSpan ReplayInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// On a replicated deployment (<c>redis+cluster://</c> or <c>redis+sentinel://</c>), whether an
+    /// instance that loses a connection to any of its servers resets the cache, as after an overflowed
+    /// replay queue: every cached value written before reads as a miss on it at once and on the other
+    /// instances when the backplane announces it, and until the reset has landed the instance trusts no
+    /// server entry. Replication is asynchronous, so a replica promoted after a crash or a failover may
+    /// lack writes the old primary acknowledged, and would otherwise serve the values they replaced; the
+    /// price is a cold cache after every lost connection (a failover, a node restart, a network blip).
+    /// Sessions and other <see cref="CacheEntryOptions.KeepOnReset"/> entries survive. Single-server URLs
+    /// never reset for this. The default is <see langword="true"/>.
+    /// </summary>
+    public bool ResetOnFailover { get; set; } = true;
+
     internal void Validate()
     {
         if (FailureThreshold < 1)

@@ -78,6 +78,54 @@ public sealed class RedisConnectionSettingsTests
         Assert.Equal(nodes, settings.EndPoints.Count);
     }
 
+    [Fact]
+    public void SentinelUrlListsTheSentinelsAndNamesTheService()
+    {
+        var settings = RedisConnectionSettings.Parse("redis+sentinel://app:s%40cret@10.0.0.1:26380,10.0.0.2,[::1]:26381/my-primary_1.a/2");
+
+        Assert.Equal(RedisServerMode.Sentinel, settings.Mode);
+        Assert.Equal(["10.0.0.1:26380", "10.0.0.2:26379", "::1:26381"], settings.EndPoints.Select(static e => $"{e.Host}:{e.Port}"));
+        Assert.Equal("my-primary_1.a", settings.ServiceName);
+        Assert.Equal(2, settings.Database);
+        Assert.Equal("app", settings.User);
+        Assert.Equal("s@cret", settings.Password);
+        var config = settings.ToConfigurationOptions(new HotpathOptions());
+        Assert.Equal("my-primary_1.a", config.ServiceName);
+        Assert.Equal(2, config.DefaultDatabase);
+        Assert.Equal("s@cret", config.Password);
+        Assert.Equal(3, config.EndPoints.Count);
+        Assert.Equal("redis+sentinel://app:***@10.0.0.1:26380,10.0.0.2:26379,[::1]:26381/my-primary_1.a/2", settings.ToString());
+    }
+
+    [Fact]
+    public void OnlyASentinelUrlSetsAServiceName()
+    {
+        Assert.Equal("mymaster", RedisConnectionSettings.Parse("redis+sentinel://127.0.0.1:26379/mymaster").ServiceName);
+        Assert.Equal(0, RedisConnectionSettings.Parse("redis+sentinel://127.0.0.1:26379/mymaster").Database);
+        Assert.Null(RedisConnectionSettings.Parse("redis://127.0.0.1:6379").ServiceName);
+        Assert.Null(RedisConnectionSettings.Parse("redis://127.0.0.1:6379").ToConfigurationOptions(new HotpathOptions()).ServiceName);
+        Assert.Null(RedisConnectionSettings.Parse("redis+cluster://127.0.0.1:7000,127.0.0.1:7001").ServiceName);
+    }
+
+    [Theory]
+    [InlineData("redis+sentinel://a:26379", "service name as its path")]
+    [InlineData("redis+sentinel://a:26379/", "service name as its path")]
+    [InlineData("redis+sentinel://a:26379//2", "service name as its path")]
+    [InlineData("redis+sentinel://a:26379/my%20primary", "service name may hold only")]
+    [InlineData("redis+sentinel://a:26379/mymaster/x", "database number")]
+    [InlineData("redis+sentinel://a:26379/mymaster/", "database number")]
+    [InlineData("redis+sentinel://a:26379/mymaster/1/2", "only a database number may follow")]
+    [InlineData("redis+sentinel://a:0/mymaster", "port")]
+    [InlineData("redis+sentinel:///mymaster", "no host")]
+    public void ABadSentinelUrlFailsSayingWhatIsWrongAndTheAcceptedForm(string url, string reason)
+    {
+        var ex = Assert.Throws<HotpathConfigurationException>(() => RedisConnectionSettings.Parse(url));
+
+        Assert.StartsWith("REDIS_URL is not valid", ex.Message);
+        Assert.Contains(reason, ex.Message);
+        Assert.Contains("redis+sentinel://[user:password@]host:port[,host:port...]/service[/db]", ex.Message);
+    }
+
     [Theory]
     [InlineData("localhost:6379")]
     [InlineData("http://host")]
@@ -117,6 +165,7 @@ public sealed class RedisConnectionSettingsTests
 
         Assert.Equal("rediss://admin:***@host:6380/2", text);
         Assert.DoesNotContain("hunter2", RedisConnectionSettings.Parse("redis+cluster://:hunter2@a:1,b:2").ToString());
+        Assert.Equal("redis+sentinel://:***@a:1,b:2/mymaster", RedisConnectionSettings.Parse("redis+sentinel://:hunter2@a:1,b:2/mymaster").ToString());
     }
 
     /// <summary>Passwords holding every character that URL or list syntax gives a meaning to, raw or percent-escaped, and non-ASCII ones.</summary>
@@ -136,6 +185,11 @@ public sealed class RedisConnectionSettingsTests
         Assert.Equal(RedisServerMode.Server, settings.Mode);
         Assert.Equal(Uri.UnescapeDataString(password), settings.Password);
         Assert.Equal("redis://app:***@127.0.0.1:6390", settings.ToString());
+
+        var sentinel = RedisConnectionSettings.Parse($"redis+sentinel://app:{password}@127.0.0.1:26390,127.0.0.1:26391/mymaster/1");
+        Assert.Equal(Uri.UnescapeDataString(password), sentinel.Password);
+        Assert.Equal("mymaster", sentinel.ServiceName);
+        Assert.Equal("redis+sentinel://app:***@127.0.0.1:26390,127.0.0.1:26391/mymaster/1", sentinel.ToString());
     }
 
     [Theory]
@@ -152,6 +206,10 @@ public sealed class RedisConnectionSettingsTests
             $"127.0.0.1:6390,password={password},ssl=false",
             $"app:{password}@127.0.0.1:6390",
             $"redis://app:{password},redis://x@127.0.0.1:6390/notanumber",
+            $"redis+sentinel://app:{password}@127.0.0.1:26390",
+            $"redis+sentinel://app:{password}@127.0.0.1:26390,127.0.0.1:26391/my primary",
+            $"redis+sentinel://app:{password}@127.0.0.1:26390/mymaster/notanumber",
+            $"redis+sentinel://app:{password}@127.0.0.1:0/mymaster",
         ];
         foreach (var url in invalid)
         {

@@ -24,6 +24,7 @@ internal sealed partial class HotpathCache : ICache, IInvalidationTarget, IDispo
     private readonly Backplane? _backplane;
     private readonly InvalidationReplay? _replay;
     private readonly InvalidationProtocol _protocol;
+    private readonly BurstLog? _failoverLog;
 
     public HotpathCache(HotpathConnection connection, HotpathOptions options, ILoggerFactory loggerFactory, HotpathMetrics metrics, TimeProvider? time = null)
     {
@@ -51,6 +52,11 @@ internal sealed partial class HotpathCache : ICache, IInvalidationTarget, IDispo
 
             // Known before the first entry is judged, in the common case.
             RefreshGenerationInBackground();
+            if (options.Resilience.ResetOnFailover && connection.IsReplicated)
+            {
+                _failoverLog = new BurstLog(_time, options.FaultLogInterval);
+                connection.Multiplexer!.ConnectionFailed += OnConnectionFailed;
+            }
         }
     }
 
@@ -72,7 +78,44 @@ internal sealed partial class HotpathCache : ICache, IInvalidationTarget, IDispo
     /// </summary>
     private bool CanRead => !(_replay?.IsPending ?? false) && _faults.Allow();
 
-    public void Dispose() => _backplane?.Dispose();
+    public void Dispose()
+    {
+        if (_failoverLog is not null)
+        {
+            _connection.Multiplexer!.ConnectionFailed -= OnConnectionFailed;
+        }
+
+        _backplane?.Dispose();
+    }
+
+    /// <summary>
+    /// On Cluster or Sentinel, a lost connection to any server may be a failover in the making: the
+    /// replica that takes over may lack writes the old primary acknowledged (replication is asynchronous),
+    /// and would serve the values they replaced. The reset makes every entry written before it a miss, and
+    /// until it has landed, on whichever server is primary then, reads trust no server entry. A Sentinel
+    /// failover kills the promoted replica's client connections when it promotes it, so this runs before
+    /// the connection moves there; a crashed primary's connection fails before a replica is promoted.
+    /// </summary>
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType != ConnectionType.Interactive)
+        {
+            return;
+        }
+
+        _replay!.RequestReset();
+        if (_failoverLog!.ShouldLog(out var suppressed))
+        {
+            Log.ResettingAfterLostConnection(_logger, Format(e.EndPoint), e.FailureType, suppressed);
+        }
+    }
+
+    private static string Format(System.Net.EndPoint? endPoint) => endPoint switch
+    {
+        System.Net.DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
+        null => "(unknown)",
+        _ => endPoint.ToString() ?? "(unknown)",
+    };
 
     public async ValueTask<bool> ExistsAsync(string key, CancellationToken cancellationToken = default)
     {

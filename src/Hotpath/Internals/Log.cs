@@ -52,4 +52,7 @@ internal static partial class Log
 
     [LoggerMessage(32, LogLevel.Information, "Hotpath replayed {Count} invalidations that failed while the server was unreachable (-1: the whole prefix was cleared).")]
     public static partial void InvalidationsReplayed(ILogger logger, int count);
+
+    [LoggerMessage(33, LogLevel.Warning, "Hotpath lost its connection to {EndPoint} ({FailureType}) of a replicated deployment; a replica that takes over may lack acknowledged writes, so the cache resets: every cached value written before reads as a miss. {Suppressed} more were not logged.")]
+    public static partial void ResettingAfterLostConnection(ILogger logger, string endPoint, StackExchange.Redis.ConnectionFailureType failureType, long suppressed);
 }

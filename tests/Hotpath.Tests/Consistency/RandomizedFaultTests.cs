@@ -155,10 +155,7 @@ public sealed class RandomizedFaultTests(ITestOutputHelper output)
                     {
                         var floor = run.Floor(key);
                         var value = await cache.GetOrSetAsync(key, run, (r, _) => ValueTask.FromResult(r.Database[key]), options, token);
-                        if (value < floor)
-                        {
-                            run.Violations.Add($"GetOrSet({key}) on its writer returned {value} after an invalidation at {floor}");
-                        }
+                        run.Check("GetOrSet", key, floor, found: true, value);
 
                         break;
                     }
@@ -211,10 +208,7 @@ public sealed class RandomizedFaultTests(ITestOutputHelper output)
     {
         var floor = run.Floor(key);
         var read = await cache.GetAsync<long>(key, token);
-        if (read.Found && read.Value < floor)
-        {
-            run.Violations.Add($"Get({key}) on its writer returned {read.Value} after an invalidation at {floor}");
-        }
+        run.Check("Get", key, floor, read.Found, read.Value);
     }
 
     /// <summary>Polls another instance until it no longer serves a value older than the writer's last invalidation.</summary>
@@ -325,10 +319,8 @@ public sealed class RandomizedFaultTests(ITestOutputHelper output)
         public ValueTask DisposeAsync() => multiplexer.DisposeAsync();
     }
 
-    private sealed class Run
+    private sealed class Run : LatestValueModel
     {
-        private long _ids;
-
         public Run(int seed)
         {
             Seed = seed;
@@ -343,15 +335,7 @@ public sealed class RandomizedFaultTests(ITestOutputHelper output)
 
         public int Seed { get; }
 
-        /// <summary>The source of truth: the latest committed value of every key.</summary>
-        public ConcurrentDictionary<string, long> Database { get; } = new();
-
-        /// <summary>Per key, the committed value when its writer's last invalidation returned.</summary>
-        public ConcurrentDictionary<string, long> Floors { get; } = new();
-
         public ConcurrentDictionary<int, Task> Probes { get; } = new();
-
-        public ConcurrentBag<string> Violations { get; } = [];
 
         public ConcurrentDictionary<string, int> FaultKinds { get; } = new();
 
@@ -376,15 +360,5 @@ public sealed class RandomizedFaultTests(ITestOutputHelper output)
 
         public string PatternOf(int instance) => $"i{instance}:b:*";
 
-        public long Floor(string key) => Floors.GetValueOrDefault(key);
-
-        public long Commit(string key)
-        {
-            var id = Interlocked.Increment(ref _ids);
-            Database[key] = id;
-            return id;
-        }
-
-        public void Settle(string key) => Floors[key] = Database.GetValueOrDefault(key);
     }
 }

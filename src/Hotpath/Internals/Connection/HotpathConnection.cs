@@ -48,6 +48,9 @@ internal sealed class HotpathConnection : IDisposable
 
     public bool IsCluster => Settings.Mode == RedisServerMode.Cluster;
 
+    /// <summary>Whether a replica can take over from a primary (Cluster or Sentinel): replication is asynchronous, so it may lack acknowledged writes.</summary>
+    public bool IsReplicated => Settings.Mode is RedisServerMode.Cluster or RedisServerMode.Sentinel;
+
     /// <summary>Where the embedded server listens, when one was started.</summary>
     public string? EmbeddedEndPoint => _embedded is null ? null : $"{_embedded.Host}:{_embedded.Port}";
 
@@ -75,6 +78,18 @@ internal sealed class HotpathConnection : IDisposable
             var multiplexer = ConnectionMultiplexer.Connect(settings.ToConfigurationOptions(options));
             Log.UsingServer(logger, settings.ToString());
             return new HotpathConnection(settings, multiplexer, embedded, options.KeyPrefix, logger, ownsMultiplexer: true);
+        }
+        catch (RedisConnectionException ex) when (settings.Mode == RedisServerMode.Sentinel)
+        {
+            // Unlike a plain server, StackExchange.Redis cannot start a Sentinel connection that waits
+            // for the servers to come up: without a sentinel naming a reachable primary it throws, with a
+            // message ("not a Sentinel connection") that does not say which setting to look at.
+            throw new RedisConnectionException(
+                ex.FailureType,
+                $"No sentinel of {HotpathOptions.RedisUrlSetting} '{settings}' named a reachable primary for the service '{settings.ServiceName}' " +
+                $"within Hotpath:ConnectTimeout ({options.ConnectTimeout.TotalMilliseconds:0} ms). A Sentinel connection cannot start without one: " +
+                "check that the sentinels listen there, monitor that service name, and accept the URL's credentials.",
+                ex);
         }
         catch
         {

@@ -85,6 +85,25 @@ internal sealed class InvalidationReplay
         }
     }
 
+    /// <summary>
+    /// Asks for the coarse reset without an overflow (a replica may have taken over without the latest
+    /// writes): pending until it has run, so reads distrust the server meanwhile.
+    /// </summary>
+    public void RequestReset()
+    {
+        lock (_gate)
+        {
+            _overflowed = true;
+            _overflowFailures++;
+            _pending.Clear();
+        }
+
+        if (Interlocked.CompareExchange(ref _running, 1, 0) == 0)
+        {
+            _ = RunAsync();
+        }
+    }
+
     private async Task RunAsync()
     {
         try
