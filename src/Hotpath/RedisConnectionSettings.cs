@@ -5,14 +5,21 @@ using StackExchange.Redis;
 namespace Hotpath;
 
 /// <summary>
-/// A parsed <c>REDIS_URL</c>. <see cref="ToString"/> never shows the password.
+/// A parsed <c>REDIS_URL</c> (or <c>ConnectionStrings:&lt;name&gt;</c>): a <c>redis://</c>, <c>rediss://</c> or
+/// <c>redis+cluster://</c> URL, or a StackExchange.Redis configuration string. <see cref="ToString"/> never
+/// shows the password.
 /// </summary>
 public sealed partial class RedisConnectionSettings
 {
     private const string Accepted =
         "Accepted forms: unset (embedded Garnet server), '' or 'none' (cache disabled), " +
         "redis://[user:password@]host[:port][/db], rediss://[user:password@]host[:port][/db] (TLS), " +
-        "redis+cluster://[user:password@]host:port[,host:port...], or a comma-separated list of redis:// nodes.";
+        "redis+cluster://[user:password@]host:port[,host:port...], a comma-separated list of redis:// nodes, " +
+        "or a StackExchange.Redis configuration string host[:port][,host:port...][,password=...][,user=...][,ssl=true][,defaultDatabase=n]... " +
+        "(every host before the options; a password holding ',' needs the URL form with %2C).";
+
+    // Options of a configuration string whose meaning Hotpath sets from its own options.
+    private static readonly string[] s_hotpathOwned = ["connectTimeout", "syncTimeout", "asyncTimeout", "responseTimeout"];
 
     private RedisConnectionSettings(RedisServerMode mode)
     {
@@ -39,16 +46,26 @@ public sealed partial class RedisConnectionSettings
 
     internal string? Password { get; private init; }
 
+    /// <summary>The options a configuration string carried; null for the URL forms.</summary>
+    private ConfigurationOptions? StringOptions { get; init; }
+
     /// <summary>The settings for an embedded server.</summary>
     internal static RedisConnectionSettings Embedded { get; } = new(RedisServerMode.Embedded);
 
     /// <summary>The settings for a disabled cache.</summary>
     internal static RedisConnectionSettings Disabled { get; } = new(RedisServerMode.Disabled);
 
-    /// <summary>Parses a <c>REDIS_URL</c> value.</summary>
+    /// <summary>
+    /// Parses a <c>REDIS_URL</c> value: a URL (<c>redis://</c>, <c>rediss://</c>, <c>redis+cluster://</c>, or a
+    /// comma-separated list of <c>redis://</c> nodes) or a StackExchange.Redis configuration string
+    /// (<c>host:port,password=…,ssl=true</c>). A value is a URL when it starts with a scheme (<c>name://</c>).
+    /// </summary>
     /// <param name="url">The value; <see langword="null"/> means unset.</param>
-    /// <exception cref="HotpathConfigurationException">The value is not one of the accepted forms; the message names <c>REDIS_URL</c> and them.</exception>
-    public static RedisConnectionSettings Parse(string? url)
+    /// <exception cref="HotpathConfigurationException">The value is not one of the accepted forms; the message names <c>REDIS_URL</c> and them, with any password masked.</exception>
+    public static RedisConnectionSettings Parse(string? url) => Parse(url, HotpathOptions.RedisUrlSetting);
+
+    /// <summary>Parses a value of the setting <paramref name="setting"/>, which errors name.</summary>
+    internal static RedisConnectionSettings Parse(string? url, string setting)
     {
         if (url is null)
         {
@@ -63,13 +80,18 @@ public sealed partial class RedisConnectionSettings
 
         if (trimmed.StartsWith("redis+cluster://", StringComparison.OrdinalIgnoreCase))
         {
-            var parsed = ParseOne(trimmed, "redis+cluster://".Length, allowManyHosts: true, url);
+            var parsed = ParseOne(trimmed, "redis+cluster://".Length, allowManyHosts: true, url, setting);
             if (parsed.Database != 0)
             {
-                throw Invalid(url, "a cluster has only database 0");
+                throw Invalid(url, setting, "a cluster has only database 0");
             }
 
             return parsed.With(RedisServerMode.Cluster, tls: false);
+        }
+
+        if (!Scheme().IsMatch(trimmed))
+        {
+            return ParseConfigurationString(trimmed, url, setting);
         }
 
         // A comma is legal inside a URL's password: a list of nodes is split only where a new scheme begins.
@@ -80,11 +102,11 @@ public sealed partial class RedisConnectionSettings
             RedisConnectionSettings? first = null;
             foreach (var node in nodes)
             {
-                var one = ParseSingleScheme(node.Trim(), url);
+                var one = ParseSingleScheme(node.Trim(), url, setting);
                 first ??= one;
                 if (one.UseTls != first.UseTls)
                 {
-                    throw Invalid(url, "every node must use the same scheme");
+                    throw Invalid(url, setting, "every node must use the same scheme");
                 }
 
                 endpoints.AddRange(one.EndPoints);
@@ -99,7 +121,7 @@ public sealed partial class RedisConnectionSettings
             };
         }
 
-        return ParseSingleScheme(trimmed, url);
+        return ParseSingleScheme(trimmed, url, setting);
     }
 
     /// <summary>The URL with the password replaced by <c>***</c>.</summary>
@@ -128,32 +150,30 @@ public sealed partial class RedisConnectionSettings
 
     internal ConfigurationOptions ToConfigurationOptions(HotpathOptions options)
     {
-        var config = new ConfigurationOptions
-        {
-            AbortOnConnectFail = false,
-            BacklogPolicy = BacklogPolicy.FailFast,
-            ConnectTimeout = (int)options.ConnectTimeout.TotalMilliseconds,
-            AsyncTimeout = (int)options.OperationTimeout.TotalMilliseconds,
-            SyncTimeout = (int)options.OperationTimeout.TotalMilliseconds,
-            ConnectRetry = 1,
-            User = User,
-            Password = Password,
-            Ssl = UseTls,
-            ClientName = "hotpath",
+        // A configuration string's other options (sslHost, name, keepAlive, allowAdmin, ...) apply; what
+        // Hotpath's fault handling relies on is set from its own options whatever the string said.
+        var config = StringOptions?.Clone() ?? new ConfigurationOptions();
+        config.AbortOnConnectFail = false;
+        config.BacklogPolicy = BacklogPolicy.FailFast;
+        config.ConnectTimeout = (int)options.ConnectTimeout.TotalMilliseconds;
+        config.AsyncTimeout = (int)options.OperationTimeout.TotalMilliseconds;
+        config.SyncTimeout = (int)options.OperationTimeout.TotalMilliseconds;
+        config.ConnectRetry = 1;
+        config.User = User;
+        config.Password = Password;
+        config.Ssl = UseTls;
+        config.ClientName = StringOptions?.ClientName ?? "hotpath";
 
-            // Exception texts would otherwise name the command's key, and keys can carry user input.
-            IncludeDetailInExceptions = false,
-        };
-        if (Mode != RedisServerMode.Cluster)
-        {
-            config.DefaultDatabase = Database;
-        }
+        // Exception texts would otherwise name the command's key, and keys can carry user input.
+        config.IncludeDetailInExceptions = false;
+        config.DefaultDatabase = Mode != RedisServerMode.Cluster ? Database : null;
 
-        if (UseTls && EndPoints.Count > 0)
+        if (UseTls && EndPoints.Count > 0 && string.IsNullOrEmpty(config.SslHost))
         {
             config.SslHost = EndPoints[0].Host;
         }
 
+        config.EndPoints.Clear();
         foreach (var endpoint in EndPoints)
         {
             config.EndPoints.Add(endpoint);
@@ -165,25 +185,119 @@ public sealed partial class RedisConnectionSettings
     internal static RedisConnectionSettings ForEndPoint(string host, int port) =>
         new(RedisServerMode.Server) { EndPoints = [new DnsEndPoint(host, port)] };
 
-    private static RedisConnectionSettings ParseSingleScheme(string value, string original)
+    private static RedisConnectionSettings ParseSingleScheme(string value, string original, string setting)
     {
         if (value.StartsWith("redis://", StringComparison.OrdinalIgnoreCase))
         {
-            return ParseOne(value, "redis://".Length, allowManyHosts: false, original).With(RedisServerMode.Server, tls: false);
+            return ParseOne(value, "redis://".Length, allowManyHosts: false, original, setting).With(RedisServerMode.Server, tls: false);
         }
 
         if (value.StartsWith("rediss://", StringComparison.OrdinalIgnoreCase))
         {
-            return ParseOne(value, "rediss://".Length, allowManyHosts: false, original).With(RedisServerMode.Server, tls: true);
+            return ParseOne(value, "rediss://".Length, allowManyHosts: false, original, setting).With(RedisServerMode.Server, tls: true);
         }
 
-        throw Invalid(original, "unknown scheme");
+        throw Invalid(original, setting, "unknown scheme");
+    }
+
+    /// <summary>
+    /// A StackExchange.Redis configuration string: the hosts first, then <c>key=value</c> options, split at
+    /// every ',' as StackExchange.Redis splits them. Several hosts are a cluster, as in the URL forms.
+    /// </summary>
+    private static RedisConnectionSettings ParseConfigurationString(string value, string original, string setting)
+    {
+        var hosts = new List<string>();
+        var options = false;
+        foreach (var part in value.Split(','))
+        {
+            var token = part.Trim();
+            if (token.Length == 0)
+            {
+                continue;
+            }
+
+            var eq = token.IndexOf('=');
+            if (eq < 0)
+            {
+                // After an option a bare word is ambiguous: most often the rest of a password that held a
+                // ',', which StackExchange.Redis would take for a host (and Hotpath would then log).
+                if (options)
+                {
+                    throw Invalid(original, setting, "every host:port must come before the options, and a password in a configuration string cannot hold ','");
+                }
+
+                hosts.Add(token);
+                continue;
+            }
+
+            options = true;
+            var key = token[..eq].Trim();
+            if (Array.Exists(s_hotpathOwned, k => k.Equals(key, StringComparison.OrdinalIgnoreCase)))
+            {
+                throw Invalid(original, setting, $"{key} is not accepted: Hotpath sets the timeouts from Hotpath:ConnectTimeout and Hotpath:OperationTimeout");
+            }
+        }
+
+        if (hosts.Count == 0)
+        {
+            throw Invalid(original, setting, "no host");
+        }
+
+        ConfigurationOptions parsed;
+        try
+        {
+            parsed = ConfigurationOptions.Parse(value);
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException or NotSupportedException)
+        {
+            // Its message may quote a value (or a piece of a password), so it is not passed on.
+            throw Invalid(original, setting, "an option is not one StackExchange.Redis accepts, or its value is not valid");
+        }
+
+        if (!string.IsNullOrEmpty(parsed.ServiceName))
+        {
+            throw Invalid(original, setting, "serviceName (Redis Sentinel) is not supported");
+        }
+
+        if (parsed.Proxy != Proxy.None)
+        {
+            throw Invalid(original, setting, "proxy is not supported");
+        }
+
+        var defaultPort = parsed.Ssl ? 6380 : 6379;
+        var endpoints = new List<DnsEndPoint>(hosts.Count);
+        foreach (var host in hosts)
+        {
+            endpoints.Add(ParseHostPort(host, original, setting, defaultPort));
+        }
+
+        var database = parsed.DefaultDatabase ?? 0;
+        if (database is < 0 or > 15_999)
+        {
+            throw Invalid(original, setting, "defaultDatabase must be a database number");
+        }
+
+        var mode = endpoints.Count > 1 ? RedisServerMode.Cluster : RedisServerMode.Server;
+        if (mode == RedisServerMode.Cluster && database != 0)
+        {
+            throw Invalid(original, setting, "a cluster has only database 0");
+        }
+
+        return new RedisConnectionSettings(mode)
+        {
+            EndPoints = endpoints,
+            User = string.IsNullOrEmpty(parsed.User) ? null : parsed.User,
+            Password = parsed.Password,
+            Database = database,
+            UseTls = parsed.Ssl,
+            StringOptions = parsed,
+        };
     }
 
     private RedisConnectionSettings With(RedisServerMode mode, bool tls) =>
         new(mode) { EndPoints = EndPoints, User = User, Password = Password, Database = Database, UseTls = tls };
 
-    private static RedisConnectionSettings ParseOne(string value, int start, bool allowManyHosts, string original)
+    private static RedisConnectionSettings ParseOne(string value, int start, bool allowManyHosts, string original, string setting)
     {
         var rest = value[start..];
         var slash = rest.IndexOf('/');
@@ -212,7 +326,7 @@ public sealed partial class RedisConnectionSettings
             }
             catch (UriFormatException)
             {
-                throw Invalid(original, "the user or password is not valid percent-encoding");
+                throw Invalid(original, setting, "the user or password is not valid percent-encoding");
             }
 
             if (string.IsNullOrEmpty(user))
@@ -223,25 +337,25 @@ public sealed partial class RedisConnectionSettings
 
         if (authority.Length == 0)
         {
-            throw Invalid(original, "no host");
+            throw Invalid(original, setting, "no host");
         }
 
         var hosts = authority.Split(',');
         if (hosts.Length > 1 && !allowManyHosts)
         {
-            throw Invalid(original, "several hosts need redis+cluster://");
+            throw Invalid(original, setting, "several hosts need redis+cluster://");
         }
 
         var endpoints = new List<DnsEndPoint>(hosts.Length);
         foreach (var hostPort in hosts)
         {
-            endpoints.Add(ParseHostPort(hostPort.Trim(), original));
+            endpoints.Add(ParseHostPort(hostPort.Trim(), original, setting, 6379));
         }
 
         var database = 0;
         if (path.Length > 0 && !(int.TryParse(path, NumberStyles.None, CultureInfo.InvariantCulture, out database) && database is >= 0 and <= 15_999))
         {
-            throw Invalid(original, "the path must be a database number");
+            throw Invalid(original, setting, "the path must be a database number");
         }
 
         return new RedisConnectionSettings(RedisServerMode.Server)
@@ -253,7 +367,7 @@ public sealed partial class RedisConnectionSettings
         };
     }
 
-    private static DnsEndPoint ParseHostPort(string hostPort, string original)
+    private static DnsEndPoint ParseHostPort(string hostPort, string original, string setting, int defaultPort)
     {
         string host;
         string? port = null;
@@ -262,7 +376,7 @@ public sealed partial class RedisConnectionSettings
             var close = hostPort.IndexOf(']');
             if (close < 0)
             {
-                throw Invalid(original, "an IPv6 host is missing ']'");
+                throw Invalid(original, setting, "an IPv6 host is missing ']'");
             }
 
             host = hostPort[1..close];
@@ -271,7 +385,7 @@ public sealed partial class RedisConnectionSettings
             {
                 if (after[0] != ':')
                 {
-                    throw Invalid(original, "unexpected text after the host");
+                    throw Invalid(original, setting, "unexpected text after the host");
                 }
 
                 port = after[1..];
@@ -279,7 +393,7 @@ public sealed partial class RedisConnectionSettings
 
             if (!IPAddress.TryParse(host, out _))
             {
-                throw Invalid(original, "the bracketed host is not an IPv6 address");
+                throw Invalid(original, setting, "the bracketed host is not an IPv6 address");
             }
         }
         else
@@ -289,14 +403,14 @@ public sealed partial class RedisConnectionSettings
             port = colon < 0 ? null : hostPort[(colon + 1)..];
             if (host.Length == 0 || Uri.CheckHostName(host) == UriHostNameType.Unknown)
             {
-                throw Invalid(original, "the host name is not valid");
+                throw Invalid(original, setting, "the host name is not valid");
             }
         }
 
-        var portNumber = 6379;
+        var portNumber = defaultPort;
         if (port is not null && !(int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out portNumber) && portNumber is > 0 and <= 65535))
         {
-            throw Invalid(original, "the port must be a number from 1 to 65535");
+            throw Invalid(original, setting, "the port must be a number from 1 to 65535");
         }
 
         return new DnsEndPoint(host, portNumber);
@@ -304,8 +418,8 @@ public sealed partial class RedisConnectionSettings
 
     private static string FormatHost(string host) => host.Contains(':') ? "[" + host + "]" : host;
 
-    private static HotpathConfigurationException Invalid(string original, string reason) =>
-        new($"{HotpathOptions.RedisUrlSetting} is not valid ({reason}): '{Mask(original)}'. {Accepted}");
+    private static HotpathConfigurationException Invalid(string original, string setting, string reason) =>
+        new($"{setting} is not valid ({reason}): '{Mask(original)}'. {Accepted}");
 
     /// <summary>
     /// Hides every credential a configuration value may carry, whatever characters it holds: everything
@@ -328,9 +442,14 @@ public sealed partial class RedisConnectionSettings
         return masked.Length > 200 ? masked[..200] + "..." : masked;
     }
 
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z][A-Za-z0-9+.\-]*://", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex Scheme();
+
     [System.Text.RegularExpressions.GeneratedRegex(@",\s*(?=rediss?://)", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex NodeList();
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![A-Za-z])(password|pwd|user)\s*=.*?(?=,\s*[A-Za-z]+\s*=|$)", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    // A secret runs to the next option StackExchange.Redis knows (or the end), not to the next "word=": a
+    // password may itself hold ",word=".
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![A-Za-z])(password|pwd|user)\s*=.*?(?=,\s*(?:abortConnect|allowAdmin|asyncTimeout|channelPrefix|checkCertificateRevocation|configChannel|configCheckSeconds|connectRetry|connectTimeout|defaultDatabase|highPrioritySocketThreads|keepAlive|name|password|protocol|proxy|resolveDns|responseTimeout|serviceName|setlib|ssl|sslHost|sslProtocols|syncTimeout|tiebreaker|user|version|\$[A-Za-z]+)\s*=|$)", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex KeyValueSecret();
 }
