@@ -42,13 +42,8 @@ public static class HotpathServiceCollectionExtensions
         var options = services.AddOptions<HotpathOptions>();
         if (configuration is not null)
         {
-            // Known gap for trimming and native AOT: the reflection-based binder. The configuration
-            // binding generator cannot take its place while HotpathOptions carries code-only members
-            // (Serializer, JsonSerializerOptions). The pragma quiets only this build's analyzer; a
-            // trimmed or AOT application is still warned at publish.
-#pragma warning disable IL2026, IL3050
-            options.Bind(configuration.GetSection(HotpathOptions.SectionName));
-#pragma warning restore IL2026, IL3050
+            var section = configuration.GetSection(HotpathOptions.SectionName);
+            options.Configure(o => HotpathOptionsBinder.Bind(section, o));
             options.Configure(o =>
             {
                 // Distinguish unset (embedded) from set-but-empty (disabled).
