@@ -23,7 +23,8 @@ public sealed class SystemTextJsonCacheSerializer : ICacheSerializer
     [ThreadStatic]
     private static SystemTextJsonCacheSerializer? t_writerOwner;
 
-    /// <summary>Creates a serializer with <see cref="JsonSerializerDefaults.Web"/> options.</summary>
+    /// <summary>Creates a serializer with <see cref="JsonSerializerDefaults.Web"/> options and System.Text.Json's reflection-based resolver.</summary>
+    /// <exception cref="HotpathConfigurationException">The application turns reflection-based serialization off (the default of trimmed and native AOT applications).</exception>
     public SystemTextJsonCacheSerializer()
         : this(new JsonSerializerOptions(JsonSerializerDefaults.Web))
     {
@@ -31,6 +32,7 @@ public sealed class SystemTextJsonCacheSerializer : ICacheSerializer
 
     /// <summary>Creates a serializer over <paramref name="options"/>.</summary>
     /// <param name="options">The options; they are made read-only.</param>
+    /// <exception cref="HotpathConfigurationException">The options have no <see cref="JsonSerializerOptions.TypeInfoResolver"/> and the application turns reflection-based serialization off (the default of trimmed and native AOT applications).</exception>
     public SystemTextJsonCacheSerializer(JsonSerializerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
