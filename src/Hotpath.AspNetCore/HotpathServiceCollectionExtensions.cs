@@ -28,17 +28,22 @@ public static class HotpathServiceCollectionExtensions
     public static HotpathBuilder AddHotpath(this IServiceCollection services, IConfiguration? configuration = null, Action<HotpathOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
+        return AddHotpath(services, configuration, connectionName: null, configure);
+    }
+
+    /// <summary>
+    /// <see cref="AddHotpath(IServiceCollection, IConfiguration?, Action{HotpathOptions}?)"/>, with the server
+    /// read from <c>ConnectionStrings:<paramref name="connectionName"/></c> when a name is given. That value
+    /// wins over <c>REDIS_URL</c> and <c>Hotpath:RedisUrl</c>; <paramref name="configure"/> still runs last.
+    /// </summary>
+    internal static HotpathBuilder AddHotpath(IServiceCollection services, IConfiguration? configuration, string? connectionName, Action<HotpathOptions>? configure)
+    {
         var first = !services.Any(static d => d.ServiceType == typeof(HotpathConnection));
         var options = services.AddOptions<HotpathOptions>();
         if (configuration is not null)
         {
-            // Known gap for trimming and native AOT: the reflection-based binder. The configuration
-            // binding generator cannot take its place while HotpathOptions carries code-only members
-            // (Serializer, JsonSerializerOptions). The pragma quiets only this build's analyzer; a
-            // trimmed or AOT application is still warned at publish.
-#pragma warning disable IL2026, IL3050
-            options.Bind(configuration.GetSection(HotpathOptions.SectionName));
-#pragma warning restore IL2026, IL3050
+            var section = configuration.GetSection(HotpathOptions.SectionName);
+            options.Configure(o => HotpathOptionsBinder.Bind(section, o));
             options.Configure(o =>
             {
                 // Distinguish unset (embedded) from set-but-empty (disabled).
@@ -48,6 +53,18 @@ public static class HotpathServiceCollectionExtensions
                     o.RedisUrl = url.Value;
                 }
             });
+            if (connectionName is not null)
+            {
+                var setting = "ConnectionStrings:" + connectionName;
+                options.Configure(o =>
+                {
+                    // An empty value is most often a placeholder in appsettings.json, so it counts as missing
+                    // rather than as "disable the cache" ('none' says that).
+                    var value = configuration.GetConnectionString(connectionName);
+                    o.RedisUrl = string.IsNullOrWhiteSpace(value) ? null : value;
+                    o.RedisUrlSource = (setting, o.RedisUrl);
+                });
+            }
         }
 
         if (configure is not null)

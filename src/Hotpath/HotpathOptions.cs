@@ -19,8 +19,9 @@ public sealed class HotpathOptions
     /// Where the cache lives. <see langword="null"/> (the default) starts an embedded Garnet server
     /// when the Hotpath.Embedded package is referenced; <c>""</c> or <c>none</c> disables the cache;
     /// otherwise <c>redis://[user:password@]host[:port][/db]</c>, <c>rediss://…</c> for TLS,
-    /// <c>redis+cluster://host:port[,host:port…]</c> or a comma-separated list of <c>redis://</c> nodes,
-    /// <c>redis+sentinel://host:port[,host:port…]/service[/db]</c> for a primary found through Redis Sentinel.
+    /// <c>redis+cluster://host:port[,host:port…]</c>, a comma-separated list of <c>redis://</c> nodes,
+    /// <c>redis+sentinel://host:port[,host:port…]/service[/db]</c> for a primary found through Redis Sentinel, or a
+    /// StackExchange.Redis configuration string (<c>host:port,password=…,ssl=true</c>; several hosts are a cluster).
     /// </summary>
     public string? RedisUrl { get; set; }
 
@@ -125,6 +126,33 @@ public sealed class HotpathOptions
 
     /// <summary>Options of the embedded server used when <see cref="RedisUrl"/> is not set.</summary>
     public EmbeddedServerOptions Embedded { get; set; } = new();
+
+    /// <summary>
+    /// The setting <see cref="RedisUrl"/> was taken from when it is not <c>REDIS_URL</c> (a named connection
+    /// string), and the value it gave (null when that setting is missing). Errors name it while
+    /// <see cref="RedisUrl"/> still holds that value; code that sets <see cref="RedisUrl"/> afterwards wins.
+    /// </summary>
+    internal (string Setting, string? Value)? RedisUrlSource { get; set; }
+
+    /// <summary>The server <see cref="RedisUrl"/> names; errors name the setting it came from.</summary>
+    /// <exception cref="HotpathConfigurationException">The value is invalid, or a named connection string is missing.</exception>
+    internal RedisConnectionSettings ParseServer()
+    {
+        if (RedisUrlSource is { } source && string.Equals(source.Value, RedisUrl, StringComparison.Ordinal))
+        {
+            if (source.Value is null)
+            {
+                throw new HotpathConfigurationException(
+                    $"{source.Setting} is not set (or is empty), and it names the server: the connection name was given to AddHotpath. " +
+                    $"Set it (environment variable {source.Setting.Replace(":", "__", StringComparison.Ordinal)}; Aspire sets it for a referenced resource) " +
+                    "to a redis://, rediss:// or redis+cluster:// URL or a StackExchange.Redis configuration string (host:port,password=...), or to 'none' to disable the cache.");
+            }
+
+            return RedisConnectionSettings.Parse(RedisUrl, source.Setting);
+        }
+
+        return RedisConnectionSettings.Parse(RedisUrl);
+    }
 
     internal void Validate()
     {

@@ -5,7 +5,9 @@ using StackExchange.Redis;
 namespace Hotpath;
 
 /// <summary>
-/// A parsed <c>REDIS_URL</c>. <see cref="ToString"/> never shows the password.
+/// A parsed <c>REDIS_URL</c> (or <c>ConnectionStrings:&lt;name&gt;</c>): a <c>redis://</c>, <c>rediss://</c> or
+/// <c>redis+cluster://</c> URL, or a StackExchange.Redis configuration string. <see cref="ToString"/> never
+/// shows the password.
 /// </summary>
 public sealed partial class RedisConnectionSettings
 {
@@ -13,9 +15,14 @@ public sealed partial class RedisConnectionSettings
         "Accepted forms: unset (embedded Garnet server), '' or 'none' (cache disabled), " +
         "redis://[user:password@]host[:port][/db], rediss://[user:password@]host[:port][/db] (TLS), " +
         "redis+cluster://[user:password@]host:port[,host:port...], a comma-separated list of redis:// nodes, " +
-        "or redis+sentinel://[user:password@]host:port[,host:port...]/service[/db] (a primary found through Redis Sentinel).";
+        "redis+sentinel://[user:password@]host:port[,host:port...]/service[/db] (a primary found through Redis Sentinel), " +
+        "or a StackExchange.Redis configuration string host[:port][,host:port...][,password=...][,user=...][,ssl=true][,defaultDatabase=n]... " +
+        "(every host before the options; a password holding ',' needs the URL form with %2C).";
 
     private const int DefaultSentinelPort = 26379;
+
+    // Options of a configuration string whose meaning Hotpath sets from its own options.
+    private static readonly string[] s_hotpathOwned = ["connectTimeout", "syncTimeout", "asyncTimeout", "responseTimeout"];
 
     private RedisConnectionSettings(RedisServerMode mode)
     {
@@ -48,16 +55,26 @@ public sealed partial class RedisConnectionSettings
 
     internal string? Password { get; private init; }
 
+    /// <summary>The options a configuration string carried; null for the URL forms.</summary>
+    private ConfigurationOptions? StringOptions { get; init; }
+
     /// <summary>The settings for an embedded server.</summary>
     internal static RedisConnectionSettings Embedded { get; } = new(RedisServerMode.Embedded);
 
     /// <summary>The settings for a disabled cache.</summary>
     internal static RedisConnectionSettings Disabled { get; } = new(RedisServerMode.Disabled);
 
-    /// <summary>Parses a <c>REDIS_URL</c> value.</summary>
+    /// <summary>
+    /// Parses a <c>REDIS_URL</c> value: a URL (<c>redis://</c>, <c>rediss://</c>, <c>redis+cluster://</c>, or a
+    /// comma-separated list of <c>redis://</c> nodes) or a StackExchange.Redis configuration string
+    /// (<c>host:port,password=…,ssl=true</c>). A value is a URL when it starts with a scheme (<c>name://</c>).
+    /// </summary>
     /// <param name="url">The value; <see langword="null"/> means unset.</param>
-    /// <exception cref="HotpathConfigurationException">The value is not one of the accepted forms; the message names <c>REDIS_URL</c> and them.</exception>
-    public static RedisConnectionSettings Parse(string? url)
+    /// <exception cref="HotpathConfigurationException">The value is not one of the accepted forms; the message names <c>REDIS_URL</c> and them, with any password masked.</exception>
+    public static RedisConnectionSettings Parse(string? url) => Parse(url, HotpathOptions.RedisUrlSetting);
+
+    /// <summary>Parses a value of the setting <paramref name="setting"/>, which errors name.</summary>
+    internal static RedisConnectionSettings Parse(string? url, string setting)
     {
         if (url is null)
         {
@@ -72,10 +89,10 @@ public sealed partial class RedisConnectionSettings
 
         if (trimmed.StartsWith("redis+cluster://", StringComparison.OrdinalIgnoreCase))
         {
-            var parsed = ParseOne(trimmed, "redis+cluster://".Length, allowManyHosts: true, url);
+            var parsed = ParseOne(trimmed, "redis+cluster://".Length, allowManyHosts: true, url, setting);
             if (parsed.Database != 0)
             {
-                throw Invalid(url, "a cluster has only database 0");
+                throw Invalid(url, setting, "a cluster has only database 0");
             }
 
             return parsed.With(RedisServerMode.Cluster, tls: false);
@@ -83,7 +100,12 @@ public sealed partial class RedisConnectionSettings
 
         if (trimmed.StartsWith("redis+sentinel://", StringComparison.OrdinalIgnoreCase))
         {
-            return ParseOne(trimmed, "redis+sentinel://".Length, allowManyHosts: true, url, sentinel: true);
+            return ParseOne(trimmed, "redis+sentinel://".Length, allowManyHosts: true, url, setting, sentinel: true);
+        }
+
+        if (!Scheme().IsMatch(trimmed))
+        {
+            return ParseConfigurationString(trimmed, url, setting);
         }
 
         // A comma is legal inside a URL's password: a list of nodes is split only where a new scheme begins.
@@ -94,11 +116,11 @@ public sealed partial class RedisConnectionSettings
             RedisConnectionSettings? first = null;
             foreach (var node in nodes)
             {
-                var one = ParseSingleScheme(node.Trim(), url);
+                var one = ParseSingleScheme(node.Trim(), url, setting);
                 first ??= one;
                 if (one.UseTls != first.UseTls)
                 {
-                    throw Invalid(url, "every node must use the same scheme");
+                    throw Invalid(url, setting, "every node must use the same scheme");
                 }
 
                 endpoints.AddRange(one.EndPoints);
@@ -113,7 +135,7 @@ public sealed partial class RedisConnectionSettings
             };
         }
 
-        return ParseSingleScheme(trimmed, url);
+        return ParseSingleScheme(trimmed, url, setting);
     }
 
     /// <summary>The URL with the password replaced by <c>***</c>.</summary>
@@ -148,26 +170,23 @@ public sealed partial class RedisConnectionSettings
 
     internal ConfigurationOptions ToConfigurationOptions(HotpathOptions options)
     {
-        var config = new ConfigurationOptions
-        {
-            AbortOnConnectFail = false,
-            BacklogPolicy = BacklogPolicy.FailFast,
-            ConnectTimeout = (int)options.ConnectTimeout.TotalMilliseconds,
-            AsyncTimeout = (int)options.OperationTimeout.TotalMilliseconds,
-            SyncTimeout = (int)options.OperationTimeout.TotalMilliseconds,
-            ConnectRetry = 1,
-            User = User,
-            Password = Password,
-            Ssl = UseTls,
-            ClientName = "hotpath",
+        // A configuration string's other options (sslHost, name, keepAlive, allowAdmin, ...) apply; what
+        // Hotpath's fault handling relies on is set from its own options whatever the string said.
+        var config = StringOptions?.Clone() ?? new ConfigurationOptions();
+        config.AbortOnConnectFail = false;
+        config.BacklogPolicy = BacklogPolicy.FailFast;
+        config.ConnectTimeout = (int)options.ConnectTimeout.TotalMilliseconds;
+        config.AsyncTimeout = (int)options.OperationTimeout.TotalMilliseconds;
+        config.SyncTimeout = (int)options.OperationTimeout.TotalMilliseconds;
+        config.ConnectRetry = 1;
+        config.User = User;
+        config.Password = Password;
+        config.Ssl = UseTls;
+        config.ClientName = StringOptions?.ClientName ?? "hotpath";
 
-            // Exception texts would otherwise name the command's key, and keys can carry user input.
-            IncludeDetailInExceptions = false,
-        };
-        if (Mode != RedisServerMode.Cluster)
-        {
-            config.DefaultDatabase = Database;
-        }
+        // Exception texts would otherwise name the command's key, and keys can carry user input.
+        config.IncludeDetailInExceptions = false;
+        config.DefaultDatabase = Mode != RedisServerMode.Cluster ? Database : null;
 
         if (Mode == RedisServerMode.Sentinel)
         {
@@ -178,11 +197,12 @@ public sealed partial class RedisConnectionSettings
             config.ServiceName = ServiceName;
         }
 
-        if (UseTls && EndPoints.Count > 0)
+        if (UseTls && EndPoints.Count > 0 && string.IsNullOrEmpty(config.SslHost))
         {
             config.SslHost = EndPoints[0].Host;
         }
 
+        config.EndPoints.Clear();
         foreach (var endpoint in EndPoints)
         {
             config.EndPoints.Add(endpoint);
@@ -194,25 +214,119 @@ public sealed partial class RedisConnectionSettings
     internal static RedisConnectionSettings ForEndPoint(string host, int port) =>
         new(RedisServerMode.Server) { EndPoints = [new DnsEndPoint(host, port)] };
 
-    private static RedisConnectionSettings ParseSingleScheme(string value, string original)
+    private static RedisConnectionSettings ParseSingleScheme(string value, string original, string setting)
     {
         if (value.StartsWith("redis://", StringComparison.OrdinalIgnoreCase))
         {
-            return ParseOne(value, "redis://".Length, allowManyHosts: false, original).With(RedisServerMode.Server, tls: false);
+            return ParseOne(value, "redis://".Length, allowManyHosts: false, original, setting).With(RedisServerMode.Server, tls: false);
         }
 
         if (value.StartsWith("rediss://", StringComparison.OrdinalIgnoreCase))
         {
-            return ParseOne(value, "rediss://".Length, allowManyHosts: false, original).With(RedisServerMode.Server, tls: true);
+            return ParseOne(value, "rediss://".Length, allowManyHosts: false, original, setting).With(RedisServerMode.Server, tls: true);
         }
 
-        throw Invalid(original, "unknown scheme");
+        throw Invalid(original, setting, "unknown scheme");
+    }
+
+    /// <summary>
+    /// A StackExchange.Redis configuration string: the hosts first, then <c>key=value</c> options, split at
+    /// every ',' as StackExchange.Redis splits them. Several hosts are a cluster, as in the URL forms.
+    /// </summary>
+    private static RedisConnectionSettings ParseConfigurationString(string value, string original, string setting)
+    {
+        var hosts = new List<string>();
+        var options = false;
+        foreach (var part in value.Split(','))
+        {
+            var token = part.Trim();
+            if (token.Length == 0)
+            {
+                continue;
+            }
+
+            var eq = token.IndexOf('=');
+            if (eq < 0)
+            {
+                // After an option a bare word is ambiguous: most often the rest of a password that held a
+                // ',', which StackExchange.Redis would take for a host (and Hotpath would then log).
+                if (options)
+                {
+                    throw Invalid(original, setting, "every host:port must come before the options, and a password in a configuration string cannot hold ','");
+                }
+
+                hosts.Add(token);
+                continue;
+            }
+
+            options = true;
+            var key = token[..eq].Trim();
+            if (Array.Exists(s_hotpathOwned, k => k.Equals(key, StringComparison.OrdinalIgnoreCase)))
+            {
+                throw Invalid(original, setting, $"{key} is not accepted: Hotpath sets the timeouts from Hotpath:ConnectTimeout and Hotpath:OperationTimeout");
+            }
+        }
+
+        if (hosts.Count == 0)
+        {
+            throw Invalid(original, setting, "no host");
+        }
+
+        ConfigurationOptions parsed;
+        try
+        {
+            parsed = ConfigurationOptions.Parse(value);
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException or NotSupportedException)
+        {
+            // Its message may quote a value (or a piece of a password), so it is not passed on.
+            throw Invalid(original, setting, "an option is not one StackExchange.Redis accepts, or its value is not valid");
+        }
+
+        if (!string.IsNullOrEmpty(parsed.ServiceName))
+        {
+            throw Invalid(original, setting, "serviceName (Redis Sentinel) is not supported");
+        }
+
+        if (parsed.Proxy != Proxy.None)
+        {
+            throw Invalid(original, setting, "proxy is not supported");
+        }
+
+        var defaultPort = parsed.Ssl ? 6380 : 6379;
+        var endpoints = new List<DnsEndPoint>(hosts.Count);
+        foreach (var host in hosts)
+        {
+            endpoints.Add(ParseHostPort(host, original, setting, defaultPort));
+        }
+
+        var database = parsed.DefaultDatabase ?? 0;
+        if (database is < 0 or > 15_999)
+        {
+            throw Invalid(original, setting, "defaultDatabase must be a database number");
+        }
+
+        var mode = endpoints.Count > 1 ? RedisServerMode.Cluster : RedisServerMode.Server;
+        if (mode == RedisServerMode.Cluster && database != 0)
+        {
+            throw Invalid(original, setting, "a cluster has only database 0");
+        }
+
+        return new RedisConnectionSettings(mode)
+        {
+            EndPoints = endpoints,
+            User = string.IsNullOrEmpty(parsed.User) ? null : parsed.User,
+            Password = parsed.Password,
+            Database = database,
+            UseTls = parsed.Ssl,
+            StringOptions = parsed,
+        };
     }
 
     private RedisConnectionSettings With(RedisServerMode mode, bool tls) =>
         new(mode) { EndPoints = EndPoints, User = User, Password = Password, Database = Database, UseTls = tls };
 
-    private static RedisConnectionSettings ParseOne(string value, int start, bool allowManyHosts, string original, bool sentinel = false)
+    private static RedisConnectionSettings ParseOne(string value, int start, bool allowManyHosts, string original, string setting, bool sentinel = false)
     {
         var rest = value[start..];
         var slash = rest.IndexOf('/');
@@ -241,7 +355,7 @@ public sealed partial class RedisConnectionSettings
             }
             catch (UriFormatException)
             {
-                throw Invalid(original, "the user or password is not valid percent-encoding");
+                throw Invalid(original, setting, "the user or password is not valid percent-encoding");
             }
 
             if (string.IsNullOrEmpty(user))
@@ -252,19 +366,19 @@ public sealed partial class RedisConnectionSettings
 
         if (authority.Length == 0)
         {
-            throw Invalid(original, "no host");
+            throw Invalid(original, setting, "no host");
         }
 
         var hosts = authority.Split(',');
         if (hosts.Length > 1 && !allowManyHosts)
         {
-            throw Invalid(original, "several hosts need redis+cluster:// or redis+sentinel://");
+            throw Invalid(original, setting, "several hosts need redis+cluster:// or redis+sentinel://");
         }
 
         var endpoints = new List<DnsEndPoint>(hosts.Length);
         foreach (var hostPort in hosts)
         {
-            endpoints.Add(ParseHostPort(hostPort.Trim(), original, sentinel ? DefaultSentinelPort : 6379));
+            endpoints.Add(ParseHostPort(hostPort.Trim(), original, setting, sentinel ? DefaultSentinelPort : 6379));
         }
 
         string? serviceName = null;
@@ -273,31 +387,31 @@ public sealed partial class RedisConnectionSettings
             var segments = path.Split('/');
             if (segments[0].Length == 0)
             {
-                throw Invalid(original, "a Sentinel URL needs the service name as its path: redis+sentinel://host:port/service[/db]");
+                throw Invalid(original, setting, "a Sentinel URL needs the service name as its path: redis+sentinel://host:port/service[/db]");
             }
 
             if (!ServiceNamePattern().IsMatch(segments[0]))
             {
-                throw Invalid(original, "the Sentinel service name may hold only letters, digits, '.', '_' and '-'");
+                throw Invalid(original, setting, "the Sentinel service name may hold only letters, digits, '.', '_' and '-'");
             }
 
             if (segments.Length > 2)
             {
-                throw Invalid(original, "after the Sentinel service name only a database number may follow");
+                throw Invalid(original, setting, "after the Sentinel service name only a database number may follow");
             }
 
             serviceName = segments[0];
             path = segments.Length == 2 ? segments[1] : string.Empty;
             if (segments.Length == 2 && path.Length == 0)
             {
-                throw Invalid(original, "the path must be a database number");
+                throw Invalid(original, setting, "the path must be a database number");
             }
         }
 
         var database = 0;
         if (path.Length > 0 && !(int.TryParse(path, NumberStyles.None, CultureInfo.InvariantCulture, out database) && database is >= 0 and <= 15_999))
         {
-            throw Invalid(original, "the path must be a database number");
+            throw Invalid(original, setting, "the path must be a database number");
         }
 
         return new RedisConnectionSettings(sentinel ? RedisServerMode.Sentinel : RedisServerMode.Server)
@@ -310,7 +424,7 @@ public sealed partial class RedisConnectionSettings
         };
     }
 
-    private static DnsEndPoint ParseHostPort(string hostPort, string original, int defaultPort)
+    private static DnsEndPoint ParseHostPort(string hostPort, string original, string setting, int defaultPort)
     {
         string host;
         string? port = null;
@@ -319,7 +433,7 @@ public sealed partial class RedisConnectionSettings
             var close = hostPort.IndexOf(']');
             if (close < 0)
             {
-                throw Invalid(original, "an IPv6 host is missing ']'");
+                throw Invalid(original, setting, "an IPv6 host is missing ']'");
             }
 
             host = hostPort[1..close];
@@ -328,7 +442,7 @@ public sealed partial class RedisConnectionSettings
             {
                 if (after[0] != ':')
                 {
-                    throw Invalid(original, "unexpected text after the host");
+                    throw Invalid(original, setting, "unexpected text after the host");
                 }
 
                 port = after[1..];
@@ -336,7 +450,7 @@ public sealed partial class RedisConnectionSettings
 
             if (!IPAddress.TryParse(host, out _))
             {
-                throw Invalid(original, "the bracketed host is not an IPv6 address");
+                throw Invalid(original, setting, "the bracketed host is not an IPv6 address");
             }
         }
         else
@@ -346,14 +460,14 @@ public sealed partial class RedisConnectionSettings
             port = colon < 0 ? null : hostPort[(colon + 1)..];
             if (host.Length == 0 || Uri.CheckHostName(host) == UriHostNameType.Unknown)
             {
-                throw Invalid(original, "the host name is not valid");
+                throw Invalid(original, setting, "the host name is not valid");
             }
         }
 
         var portNumber = defaultPort;
         if (port is not null && !(int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out portNumber) && portNumber is > 0 and <= 65535))
         {
-            throw Invalid(original, "the port must be a number from 1 to 65535");
+            throw Invalid(original, setting, "the port must be a number from 1 to 65535");
         }
 
         return new DnsEndPoint(host, portNumber);
@@ -361,8 +475,8 @@ public sealed partial class RedisConnectionSettings
 
     private static string FormatHost(string host) => host.Contains(':') ? "[" + host + "]" : host;
 
-    private static HotpathConfigurationException Invalid(string original, string reason) =>
-        new($"{HotpathOptions.RedisUrlSetting} is not valid ({reason}): '{Mask(original)}'. {Accepted}");
+    private static HotpathConfigurationException Invalid(string original, string setting, string reason) =>
+        new($"{setting} is not valid ({reason}): '{Mask(original)}'. {Accepted}");
 
     /// <summary>
     /// Hides every credential a configuration value may carry, whatever characters it holds: everything
@@ -388,9 +502,14 @@ public sealed partial class RedisConnectionSettings
     [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9._-]{1,128}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex ServiceNamePattern();
 
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z][A-Za-z0-9+.\-]*://", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex Scheme();
+
     [System.Text.RegularExpressions.GeneratedRegex(@",\s*(?=rediss?://)", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex NodeList();
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![A-Za-z])(password|pwd|user)\s*=.*?(?=,\s*[A-Za-z]+\s*=|$)", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    // A secret runs to the next option StackExchange.Redis knows (or the end), not to the next "word=": a
+    // password may itself hold ",word=".
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![A-Za-z])(password|pwd|user)\s*=.*?(?=,\s*(?:abortConnect|allowAdmin|asyncTimeout|channelPrefix|checkCertificateRevocation|configChannel|configCheckSeconds|connectRetry|connectTimeout|defaultDatabase|highPrioritySocketThreads|keepAlive|name|password|protocol|proxy|resolveDns|responseTimeout|serviceName|setlib|ssl|sslHost|sslProtocols|syncTimeout|tiebreaker|user|version|\$[A-Za-z]+)\s*=|$)", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex KeyValueSecret();
 }

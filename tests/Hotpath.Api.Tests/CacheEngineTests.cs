@@ -150,5 +150,15 @@ public sealed class CacheEngineTests
         Assert.Equal("cache.internal:6380", Assert.Single(options.EndPoints).ToString()?.Replace("Unspecified/", string.Empty, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void TheOutputCacheConnectionCarriesAConfigurationStringsCredentialsAndDatabase()
+    {
+        var options = OutputCacheRedisOptions.FromRedisUrl("cache.internal:6380,user=app,password=p@ss:w/ord,ssl=true,defaultDatabase=3");
+
+        Assert.Equal(("app", "p@ss:w/ord", 3, true), (options.User, options.Password, options.DefaultDatabase, options.Ssl));
+        Assert.Equal("cache.internal:6380", Assert.Single(options.EndPoints).ToString()?.Replace("Unspecified/", string.Empty, StringComparison.Ordinal));
+        Assert.False(options.AbortOnConnectFail);
+    }
+
     private static Dictionary<string, string> Engine(string engine) => new() { [CachingSettings.Setting] = engine };
 }

@@ -127,7 +127,6 @@ public sealed class RedisConnectionSettingsTests
     }
 
     [Theory]
-    [InlineData("localhost:6379")]
     [InlineData("http://host")]
     [InlineData("redis://")]
     [InlineData("redis://host:notaport")]
@@ -203,7 +202,9 @@ public sealed class RedisConnectionSettingsTests
             $"redis://app:{password}@127.0.0.1:6390/notanumber",
             $"redis://app:{password}@127.0.0.1:6390,http://other:{password}@h:1",
             $"redis+cluster://app:{password}@127.0.0.1:6390/3",
-            $"127.0.0.1:6390,password={password},ssl=false",
+            $"127.0.0.1:99999,password={password},ssl=false",
+            $"127.0.0.1:6390,user=app,password={password},ssl=maybe",
+            $"127.0.0.1:6390,password={password},connectTimeout=5",
             $"app:{password}@127.0.0.1:6390",
             $"redis://app:{password},redis://x@127.0.0.1:6390/notanumber",
             $"redis+sentinel://app:{password}@127.0.0.1:26390",
@@ -231,5 +232,108 @@ public sealed class RedisConnectionSettingsTests
         Assert.Equal(RedisServerMode.Cluster, settings.Mode);
         Assert.Equal(2, settings.EndPoints.Count);
         Assert.Equal("pa,ss", settings.Password);
+    }
+
+    [Fact]
+    public void AConfigurationStringCarriesHostUserPasswordTlsAndDatabase()
+    {
+        var settings = RedisConnectionSettings.Parse("cache.example.com:6380,user=app,password=s3cr3t,ssl=true,abortConnect=false,defaultDatabase=2");
+
+        Assert.Equal(RedisServerMode.Server, settings.Mode);
+        Assert.Equal("cache.example.com", settings.EndPoints.Single().Host);
+        Assert.Equal(6380, settings.EndPoints.Single().Port);
+        Assert.Equal("app", settings.User);
+        Assert.Equal("s3cr3t", settings.Password);
+        Assert.True(settings.UseTls);
+        Assert.Equal(2, settings.Database);
+        Assert.Equal("rediss://app:***@cache.example.com:6380/2", settings.ToString());
+        var config = settings.ToConfigurationOptions(new HotpathOptions());
+        Assert.True(config.Ssl);
+        Assert.Equal("cache.example.com", config.SslHost);
+        Assert.Equal("s3cr3t", config.Password);
+        Assert.Equal(2, config.DefaultDatabase);
+        Assert.False(config.AbortOnConnectFail);
+    }
+
+    [Fact]
+    public void AConfigurationStringKeepsItsOtherOptionsButHotpathSetsTheTimeoutsAndAbortConnect()
+    {
+        var settings = RedisConnectionSettings.Parse("127.0.0.1:7000,abortConnect=true,name=shop,keepAlive=17,sslHost=other.example.com,ssl=true");
+
+        var config = settings.ToConfigurationOptions(new HotpathOptions { OperationTimeout = TimeSpan.FromMilliseconds(321) });
+
+        Assert.Equal("shop", config.ClientName);
+        Assert.Equal(17, config.KeepAlive);
+        Assert.Equal("other.example.com", config.SslHost);
+        Assert.False(config.AbortOnConnectFail);
+        Assert.Equal(321, config.SyncTimeout);
+        Assert.Equal(321, config.AsyncTimeout);
+        Assert.Equal("hotpath", RedisConnectionSettings.Parse("h:1").ToConfigurationOptions(new HotpathOptions()).ClientName);
+    }
+
+    [Theory]
+    [InlineData("cache.internal", 6379)]
+    [InlineData("cache.internal,ssl=true", 6380)]
+    [InlineData(" cache.internal:7001 , password=x ", 7001)]
+    public void AConfigurationStringHostWithoutAPortGetsTheDefaultPortOfItsTransport(string value, int port)
+    {
+        Assert.Equal(port, RedisConnectionSettings.Parse(value).EndPoints.Single().Port);
+    }
+
+    [Fact]
+    public void AConfigurationStringWithSeveralHostsIsACluster()
+    {
+        var settings = RedisConnectionSettings.Parse("10.0.0.1:7000,10.0.0.2:7001,[::1]:7002,password=pw");
+
+        Assert.Equal(RedisServerMode.Cluster, settings.Mode);
+        Assert.Equal(["10.0.0.1", "10.0.0.2", "::1"], settings.EndPoints.Select(static e => e.Host));
+        Assert.Null(settings.ToConfigurationOptions(new HotpathOptions()).DefaultDatabase);
+    }
+
+    [Theory]
+    [InlineData("host:notaport", "the port must be")]
+    [InlineData("host:1,password=pa,ss", "every host:port must come before the options")]
+    [InlineData("host:1,serviceName=mymaster", "Sentinel")]
+    [InlineData("host:1,connectTimeout=100", "Hotpath:ConnectTimeout")]
+    [InlineData("host:1,bogus=1", "an option is not one StackExchange.Redis accepts")]
+    [InlineData("host:1,ssl=maybe", "an option is not one StackExchange.Redis accepts")]
+    [InlineData("a:1,b:2,defaultDatabase=3", "a cluster has only database 0")]
+    [InlineData("password=x,ssl=true", "no host")]
+    [InlineData("ho st:1", "the host name is not valid")]
+    public void AnInvalidConfigurationStringFailsNamingTheSettingAndTheReason(string value, string reason)
+    {
+        var ex = Assert.Throws<HotpathConfigurationException>(() => RedisConnectionSettings.Parse(value, "ConnectionStrings:cache"));
+
+        Assert.StartsWith("ConnectionStrings:cache is not valid (", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("StackExchange.Redis configuration string", ex.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Passwords a configuration string can carry (no ','): they parse whole, taken literally (no percent-decoding).</summary>
+    public static TheoryData<string> ConfigurationStringPasswords =>
+        ["S3cr3t@Pa55", "S3cr3t:Pa55", "S3cr3t=Pa55", "S3cr3t/Pa55", "S3cr3t%2CPa55", "Sëcrët:Päss", "S3cr3t@Pa55:x=y/z%40"];
+
+    [Theory]
+    [MemberData(nameof(ConfigurationStringPasswords))]
+    public void AHostilePasswordInAConfigurationStringParsesWholeAndNeverShowsInToString(string password)
+    {
+        var settings = RedisConnectionSettings.Parse($"127.0.0.1:6390,user=app,password={password},ssl=false,abortConnect=false");
+
+        Assert.Equal(password, settings.Password);
+        Assert.Equal("redis://app:***@127.0.0.1:6390", settings.ToString());
+    }
+
+    [Theory]
+    [InlineData("S3cr3t,Pa55")]
+    [InlineData("S3cr3t,Pa55=x")]
+    [InlineData("Sëcrët,Päss")]
+    public void APasswordHoldingACommaInAConfigurationStringFailsWithoutShowingAnyOfIt(string password)
+    {
+        var ex = Assert.Throws<HotpathConfigurationException>(() => RedisConnectionSettings.Parse($"127.0.0.1:6390,password={password},ssl=false"));
+
+        foreach (var fragment in Fragments)
+        {
+            Assert.False(ex.Message.Contains(fragment, StringComparison.Ordinal), $"'{fragment}' shows in: {ex.Message}");
+        }
     }
 }

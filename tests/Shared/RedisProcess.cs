@@ -15,14 +15,16 @@ internal sealed class RedisProcess : IDisposable
     private readonly string _binary;
     private readonly string _folder;
     private readonly bool _persistent;
+    private readonly string[] _extraArguments;
     private Process? _process;
     private ConnectionMultiplexer? _admin;
 
-    private RedisProcess(string binary, int port, bool persistent)
+    private RedisProcess(string binary, int port, bool persistent, string[] extraArguments)
     {
         _binary = binary;
         Port = port;
         _persistent = persistent;
+        _extraArguments = extraArguments;
         _folder = Directory.CreateTempSubdirectory("hotpath-redis-").FullName;
     }
 
@@ -53,24 +55,34 @@ internal sealed class RedisProcess : IDisposable
         }
     }
 
-    /// <summary>Starts a server; with <paramref name="persistent"/> it keeps an append-only file, so a restart comes back with its data.</summary>
-    public static async Task<RedisProcess> StartAsync(bool persistent = false)
+    /// <summary>
+    /// Starts a server; with <paramref name="persistent"/> it keeps an append-only file, so a restart comes back
+    /// with its data. <paramref name="extraArguments"/> are passed as they are (one argument each, no shell quoting).
+    /// </summary>
+    public static async Task<RedisProcess> StartAsync(bool persistent = false, params string[] extraArguments)
     {
         var binary = Binary ?? throw new InvalidOperationException("redis-server is not installed.");
         using var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();
         var port = ((IPEndPoint)probe.LocalEndpoint).Port;
         probe.Stop();
-        var redis = new RedisProcess(binary, port, persistent);
+        var redis = new RedisProcess(binary, port, persistent, extraArguments);
         await redis.RestartAsync();
         return redis;
     }
 
     public async Task RestartAsync()
     {
-        var args = $"--port {Port} --bind 127.0.0.1 --dir {_folder} --save \"\" " +
-            (_persistent ? "--appendonly yes --appendfsync always" : "--appendonly no");
-        _process = Process.Start(new ProcessStartInfo(_binary, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false })!;
+        var start = new ProcessStartInfo(_binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        List<string> args = ["--port", $"{Port}", "--bind", "127.0.0.1", "--dir", _folder, "--save", ""];
+        args.AddRange(_persistent ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]);
+        args.AddRange(_extraArguments);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        _process = Process.Start(start)!;
         _process.OutputDataReceived += static (_, _) => { };
         _process.BeginOutputReadLine();
         var clock = Stopwatch.StartNew();

@@ -13,7 +13,7 @@ internal sealed record CachingSettings(CacheEngine Engine)
 
     private const string AcceptedValues =
         "Leave it unset for Hotpath (the default), or set it to Hotpath, OutputCache (ASP.NET Core's output cache " +
-        "on its Redis store; needs REDIS_URL to name one redis:// or rediss:// server) or None (nothing cached: " +
+        "on its Redis store; needs REDIS_URL to name one server, as a redis:// or rediss:// URL or a configuration string) or None (nothing cached: " +
         "every read queries the database).";
 
     /// <summary>Reads <c>Caching:Engine</c>, and for <c>OutputCache</c> checks the server Hotpath will use.</summary>

@@ -6,12 +6,21 @@ namespace Hotpath.Api.Caching;
 internal static class OutputCacheRedisOptions
 {
     /// <summary>
-    /// StackExchange.Redis options for a <c>redis://</c> or <c>rediss://</c> URL naming one server, with the
+    /// StackExchange.Redis options for a <c>redis://</c> or <c>rediss://</c> URL (or a configuration string) naming one server, with the
     /// library's own defaults otherwise, as a user of that store would configure it.
     /// </summary>
     /// <remarks><see cref="CachingSettings.Parse"/> has already checked the URL's form.</remarks>
     public static ConfigurationOptions FromRedisUrl(string redisUrl)
     {
+        if (!redisUrl.Contains("://", StringComparison.Ordinal))
+        {
+            // A StackExchange.Redis configuration string, which REDIS_URL accepts too: that library reads it itself.
+            var parsed = ConfigurationOptions.Parse(redisUrl);
+            parsed.AbortOnConnectFail = false;
+            parsed.ClientName = "hotpath-api-output-cache";
+            return parsed;
+        }
+
         var settings = RedisConnectionSettings.Parse(redisUrl);
         var options = new ConfigurationOptions
         {

@@ -23,7 +23,8 @@ public sealed class SystemTextJsonCacheSerializer : ICacheSerializer
     [ThreadStatic]
     private static SystemTextJsonCacheSerializer? t_writerOwner;
 
-    /// <summary>Creates a serializer with <see cref="JsonSerializerDefaults.Web"/> options.</summary>
+    /// <summary>Creates a serializer with <see cref="JsonSerializerDefaults.Web"/> options and System.Text.Json's reflection-based resolver.</summary>
+    /// <exception cref="HotpathConfigurationException">The application turns reflection-based serialization off (the default of trimmed and native AOT applications).</exception>
     public SystemTextJsonCacheSerializer()
         : this(new JsonSerializerOptions(JsonSerializerDefaults.Web))
     {
@@ -31,15 +32,24 @@ public sealed class SystemTextJsonCacheSerializer : ICacheSerializer
 
     /// <summary>Creates a serializer over <paramref name="options"/>.</summary>
     /// <param name="options">The options; they are made read-only.</param>
+    /// <exception cref="HotpathConfigurationException">The options have no <see cref="JsonSerializerOptions.TypeInfoResolver"/> and the application turns reflection-based serialization off (the default of trimmed and native AOT applications).</exception>
     public SystemTextJsonCacheSerializer(JsonSerializerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.TypeInfoResolver is null)
         {
-            // Known gap for trimming and native AOT: with no context the default is the reflection
-            // resolver. The pragma quiets only this build's analyzer; a trimmed or AOT application is
-            // still warned at publish (IL2026/IL3050), and its way out is the JsonSerializerContext
-            // constructor.
+            // With no context the default is the reflection resolver. IsReflectionEnabledByDefault is a
+            // feature switch the trimmer and the AOT compiler fold: a trimmed or AOT application (where it
+            // is false unless the application turns it on) drops this branch, so publishing it warns about
+            // nothing here; the analyzer of this build does not know the switch, hence the pragma.
+            if (!JsonSerializer.IsReflectionEnabledByDefault)
+            {
+                throw new HotpathConfigurationException(
+                    "Reflection-based JSON serialization is disabled in this application (trimmed or native AOT), and the cache's " +
+                    "JSON options have no TypeInfoResolver. Set HotpathOptions.JsonSerializerOptions.TypeInfoResolver to a source-generated " +
+                    "JsonSerializerContext (or HotpathOptions.Serializer to new SystemTextJsonCacheSerializer(YourJsonContext.Default)).");
+            }
+
 #pragma warning disable IL2026, IL3050
             options.TypeInfoResolver = new DefaultJsonTypeInfoResolver();
 #pragma warning restore IL2026, IL3050

@@ -58,7 +58,7 @@ internal sealed class HotpathConnection : IDisposable
     {
         options.Validate();
         var logger = loggerFactory.CreateLogger("Hotpath");
-        var settings = RedisConnectionSettings.Parse(options.RedisUrl);
+        var settings = options.ParseServer();
         IEmbeddedServer? embedded = null;
         switch (settings.Mode)
         {
@@ -102,7 +102,7 @@ internal sealed class HotpathConnection : IDisposable
     public static HotpathConnection Wrap(IConnectionMultiplexer multiplexer, HotpathOptions options, ILogger logger)
     {
         options.Validate();
-        var settings = RedisConnectionSettings.Parse(options.RedisUrl);
+        var settings = options.ParseServer();
         return new HotpathConnection(settings, multiplexer, null, options.KeyPrefix, logger, ownsMultiplexer: false);
     }
 
