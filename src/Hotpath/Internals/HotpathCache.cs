@@ -56,6 +56,7 @@ internal sealed partial class HotpathCache : ICache, IInvalidationTarget, IDispo
             {
                 _failoverLog = new BurstLog(_time, options.FaultLogInterval);
                 connection.Multiplexer!.ConnectionFailed += OnConnectionFailed;
+                connection.Multiplexer.ConfigurationChanged += OnConfigurationChanged;
             }
         }
     }
@@ -83,6 +84,7 @@ internal sealed partial class HotpathCache : ICache, IInvalidationTarget, IDispo
         if (_failoverLog is not null)
         {
             _connection.Multiplexer!.ConnectionFailed -= OnConnectionFailed;
+            _connection.Multiplexer.ConfigurationChanged -= OnConfigurationChanged;
         }
 
         _backplane?.Dispose();
@@ -107,6 +109,23 @@ internal sealed partial class HotpathCache : ICache, IInvalidationTarget, IDispo
         if (_failoverLog!.ShouldLog(out var suppressed))
         {
             Log.ResettingAfterLostConnection(_logger, Format(e.EndPoint), e.FailureType, suppressed);
+        }
+    }
+
+    /// <summary>
+    /// On Cluster or Sentinel, the connection re-read the deployment's roles (a Sentinel primary switch,
+    /// a cluster failover seen through MOVED, a reconnect): while it moved, writes may have reached the old
+    /// primary and the new one alike, and the old one's are lost when it becomes a replica, so entries on
+    /// the new primary written after the reset at the lost connection can still be older than a write this
+    /// instance had acknowledged. A second reset, written through the connection as it is now, outdates
+    /// them too.
+    /// </summary>
+    private void OnConfigurationChanged(object? sender, EndPointEventArgs e)
+    {
+        _replay!.RequestReset();
+        if (_failoverLog!.ShouldLog(out var suppressed))
+        {
+            Log.ResettingAfterTopologyChange(_logger, Format(e.EndPoint), suppressed);
         }
     }
 
