@@ -7,11 +7,13 @@
 #   REDIS_URL=redis://127.0.0.1:6379 bench/http/compare.sh   # a Redis you already run (keys under hotpath-compare-*)
 #
 # Starts a redis-server of its own on a free 127.0.0.1 port (no persistence) unless REDIS_URL is set,
-# builds the sample in Release, and starts it three times on free 127.0.0.1 ports, once per
-# Caching:Engine (None, Hotpath, OutputCache), each with a SQLite file of its own (or DATABASE_URL when
-# set) and the /api token bucket raised out of reach through RateLimits:Api (the sample's limits are
-# configuration; the defaults stay as they are). Every scenario is warmed up (WARMUP) and checked once
-# (status 200, X-Cache on the cached ones), then every round runs each scenario for DURATION, in an
+# builds the sample and the benchmarks' host (bench/Hotpath.Bench.Host) in Release, and starts three apps
+# on free 127.0.0.1 ports: the sample as it ships (Hotpath), and the host with Bench:Engine OutputCache
+# (the sample's reads behind ASP.NET Core's output cache on its Redis store) and None (no cache), each
+# with a SQLite file of its own (or DATABASE_URL when set) and the /api token bucket raised out of reach
+# through RateLimits:Api (the sample's limits are configuration; the defaults stay as they are). Every
+# scenario is warmed up (WARMUP) and checked once (status 200, X-Cache on the cached ones), then every
+# round runs each scenario for DURATION, in an
 # order that rotates from round to round so load that comes and goes on a shared machine is spread
 # over all of them. Around each run the script reads the sample's /api/_stats and Redis's
 # commandstats, to show that the cached runs really were hits (the handler ran only when an entry
@@ -85,31 +87,35 @@ else
 fi
 redis_version=$(redis-cli -u "$redis_url" info server | tr -d '\r' | sed -n 's/^redis_version://p')
 
-log "building the sample (Release)"
-dotnet build "$root/samples/Hotpath.Api/Hotpath.Api.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly
-bin="$root/samples/Hotpath.Api/bin/Release/net10.0"
+log "building the sample and the benchmarks' host (Release)"
+# The host references the sample, so one build makes both.
+dotnet build "$root/bench/Hotpath.Bench.Host/Hotpath.Bench.Host.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly
+sample_bin="$root/samples/Hotpath.Api/bin/Release/net10.0"
+host_bin="$root/bench/Hotpath.Bench.Host/bin/Release/net10.0"
 
 declare -A base
-start_sample() {
-  local engine=$1 port
+# engine: Hotpath is the sample itself; OutputCache and None are the host with Bench:Engine set.
+start_app() {
+  local engine=$1 port bin dll
   port=$(free_port)
   mkdir -p "$work/$engine"
-  # Content root = the build output (appsettings.json is there); Production, the environment of a deployment.
-  ASPNETCORE_ENVIRONMENT=Production REDIS_URL="$redis_url" Caching__Engine="$engine" \
+  if [ "$engine" = Hotpath ]; then bin=$sample_bin dll=Hotpath.Api.dll; else bin=$host_bin dll=Hotpath.Bench.Host.dll; fi
+  # Content root = the build output (the sample's appsettings.json is in both); Production, the environment of a deployment.
+  ASPNETCORE_ENVIRONMENT=Production REDIS_URL="$redis_url" Bench__Engine="${engine#Hotpath}" \
     Hotpath__KeyPrefix="hotpath-compare-$$-$engine:" Database__SqlitePath="$work/$engine/hotpath.db" \
     RateLimits__Api__TokenLimit=1000000 RateLimits__Api__TokensPerPeriod=1000000 RateLimits__Api__Enabled="$api_limit_enabled" \
-    setsid dotnet "$bin/Hotpath.Api.dll" --contentRoot "$bin" --urls "http://127.0.0.1:$port" >"$work/$engine.log" 2>&1 &
+    setsid dotnet "$bin/$dll" --contentRoot "$bin" --urls "http://127.0.0.1:$port" >"$work/$engine.log" 2>&1 &
   app_pids+=($!)
   base[$engine]="http://127.0.0.1:$port"
   for _ in $(seq 240); do
-    curl -sf "${base[$engine]}/healthz" >/dev/null 2>&1 && { log "sample with Caching:Engine=$engine on 127.0.0.1:$port"; return; }
+    curl -sf "${base[$engine]}/healthz" >/dev/null 2>&1 && { log "$dll ($engine) on 127.0.0.1:$port"; return; }
     sleep 0.5
   done
   cat "$work/$engine.log" >&2
-  log "the sample with Caching:Engine=$engine did not start"
+  log "$dll ($engine) did not start"
   exit 1
 }
-for engine in None Hotpath OutputCache; do start_sample "$engine"; done
+for engine in None Hotpath OutputCache; do start_app "$engine"; done
 
 # name engine path expected-X-Cache-on-a-repeat ('' for none)
 scenarios=(
