@@ -29,7 +29,8 @@ builder.Services.AddHotpath(builder.Configuration)
         .Entity<User>(user => user
             .Key(u => MeEndpoints.ProfileKey(u.Id))));  // user:7:profile:v1
 
-// The limits (RateLimits in appsettings.json): a token bucket over /api and the login limits.
+// The limits (RateLimits in appsettings.json): a token bucket over /api, admitted locally from batches
+// leased from the cache server (no round trip per request), and exact login limits.
 builder.Services.AddApiThrottling();
 
 // The database: DATABASE_URL picks it; unset, a SQLite file under data/. Its contexts carry Hotpath's
