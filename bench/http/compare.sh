@@ -2,27 +2,31 @@
 # The paged product list uncached, from Hotpath's response cache, and from ASP.NET Core's OutputCache on
 # its Redis store, in one run on one Redis, plus the service-level cache (the featured list), with wrk.
 #
-#   bench/http/compare.sh                     # 3 rounds of 4 scenarios, 10 s each, wrk -t2 -c32
+#   bench/http/compare.sh                     # 3 rounds of 5 scenarios, 10 s each, wrk -t2 -c32
 #   ROUNDS=1 DURATION=5s bench/http/compare.sh
 #   REDIS_URL=redis://127.0.0.1:6379 bench/http/compare.sh   # a Redis you already run (keys under hotpath-compare-*)
 #
 # Starts a redis-server of its own on a free 127.0.0.1 port (no persistence) unless REDIS_URL is set,
-# builds the sample in Release, and starts it three times on free 127.0.0.1 ports, once per
-# Caching:Engine (None, Hotpath, OutputCache), each with a SQLite file of its own (or DATABASE_URL when
-# set) and the /api token bucket raised out of reach through RateLimits:Api (the sample's limits are
-# configuration; the defaults stay as they are). Every scenario is warmed up (WARMUP) and checked once
-# (status 200, X-Cache on the cached ones), then every round runs each scenario for DURATION, in an
+# builds the sample and the benchmarks' host (bench/Hotpath.Bench.Host) in Release, and starts four apps
+# on free 127.0.0.1 ports: the sample as it ships (Hotpath), the sample with its /api token bucket off
+# (HotpathNoLimit, to see what the limiter costs in the same run), and the host with Bench:Engine
+# OutputCache (the sample's reads behind ASP.NET Core's output cache on its Redis store) and None (no
+# cache), each with a SQLite file of its own (or DATABASE_URL when set) and the /api token bucket raised
+# out of reach through RateLimits:Api (its algorithm and local-admission batch as the sample ships them;
+# the sample's limits are configuration, the defaults stay as they are). Every
+# scenario is warmed up (WARMUP) and checked once (status 200, X-Cache on the cached ones), then every
+# round runs each scenario for DURATION, in an
 # order that rotates from round to round so load that comes and goes on a shared machine is spread
 # over all of them. Around each run the script reads the sample's /api/_stats and Redis's
 # commandstats, to show that the cached runs really were hits (the handler ran only when an entry
-# expired) and how many Redis commands a request cost. Prints one table and the ratios the targets
+# expired) and how many Redis commands and round trips a request cost. Prints one table and the ratios the targets
 # are about; raw rows go to bench/http/results/compare-<time>.tsv. Stops everything it started on
 # exit. Needs wrk, curl, python3, redis-server and redis-cli, and the .NET SDK.
 #
 # Settings (environment): ROUNDS (3), DURATION (10s), WARMUP (10s per scenario), THREADS (2),
 # CONNECTIONS (32), TIMEOUT (2s per request), PAGE (page=1&pageSize=20), API_LIMIT (raised: the /api
-# token bucket still runs, one Redis script per request, as the sample ships; off: RateLimits:Api:Enabled
-# false, to measure the caches alone).
+# token bucket still runs, admitting locally from leased batches as the sample ships; off:
+# RateLimits:Api:Enabled false in every app, to measure the caches alone).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -85,31 +89,41 @@ else
 fi
 redis_version=$(redis-cli -u "$redis_url" info server | tr -d '\r' | sed -n 's/^redis_version://p')
 
-log "building the sample (Release)"
-dotnet build "$root/samples/Hotpath.Api/Hotpath.Api.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly
-bin="$root/samples/Hotpath.Api/bin/Release/net10.0"
+log "building the sample and the benchmarks' host (Release)"
+# The host references the sample, so one build makes both.
+dotnet build "$root/bench/Hotpath.Bench.Host/Hotpath.Bench.Host.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly
+sample_bin="$root/samples/Hotpath.Api/bin/Release/net10.0"
+host_bin="$root/bench/Hotpath.Bench.Host/bin/Release/net10.0"
 
 declare -A base
-start_sample() {
-  local engine=$1 port
+# engine: Hotpath (and HotpathNoLimit) is the sample itself; OutputCache and None are the host with Bench:Engine set.
+start_app() {
+  local engine=$1 port bin dll limit=$api_limit_enabled bench_engine=$1
   port=$(free_port)
   mkdir -p "$work/$engine"
-  # Content root = the build output (appsettings.json is there); Production, the environment of a deployment.
-  ASPNETCORE_ENVIRONMENT=Production REDIS_URL="$redis_url" Caching__Engine="$engine" \
+  case "$engine" in
+    Hotpath) bin=$sample_bin dll=Hotpath.Api.dll bench_engine= ;;
+    HotpathNoLimit) bin=$sample_bin dll=Hotpath.Api.dll bench_engine= limit=false ;;
+    *) bin=$host_bin dll=Hotpath.Bench.Host.dll ;;
+  esac
+  # Content root = the build output (the sample's appsettings.json is in both); Production, the environment of a deployment.
+  ASPNETCORE_ENVIRONMENT=Production REDIS_URL="$redis_url" Bench__Engine="$bench_engine" \
     Hotpath__KeyPrefix="hotpath-compare-$$-$engine:" Database__SqlitePath="$work/$engine/hotpath.db" \
-    RateLimits__Api__TokenLimit=1000000 RateLimits__Api__TokensPerPeriod=1000000 RateLimits__Api__Enabled="$api_limit_enabled" \
-    setsid dotnet "$bin/Hotpath.Api.dll" --contentRoot "$bin" --urls "http://127.0.0.1:$port" >"$work/$engine.log" 2>&1 &
+    RateLimits__Api__TokenLimit=1000000 RateLimits__Api__TokensPerPeriod=1000000 RateLimits__Api__Enabled="$limit" \
+    setsid dotnet "$bin/$dll" --contentRoot "$bin" --urls "http://127.0.0.1:$port" >"$work/$engine.log" 2>&1 &
   app_pids+=($!)
   base[$engine]="http://127.0.0.1:$port"
   for _ in $(seq 240); do
-    curl -sf "${base[$engine]}/healthz" >/dev/null 2>&1 && { log "sample with Caching:Engine=$engine on 127.0.0.1:$port"; return; }
+    curl -sf "${base[$engine]}/healthz" >/dev/null 2>&1 && { log "$dll ($engine) on 127.0.0.1:$port"; return; }
     sleep 0.5
   done
   cat "$work/$engine.log" >&2
-  log "the sample with Caching:Engine=$engine did not start"
+  log "$dll ($engine) did not start"
   exit 1
 }
-for engine in None Hotpath OutputCache; do start_sample "$engine"; done
+engines=(None Hotpath OutputCache)
+[ "$api_limit_enabled" = true ] && engines+=(HotpathNoLimit)
+for engine in "${engines[@]}"; do start_app "$engine"; done
 
 # name engine path expected-X-Cache-on-a-repeat ('' for none)
 scenarios=(
@@ -118,10 +132,14 @@ scenarios=(
   "response-cache Hotpath /api/products?$page HIT"
   "output-cache OutputCache /api/products?$page HIT"
 )
+[ "$api_limit_enabled" = true ] && scenarios+=("response-cache-no-limit HotpathNoLimit /api/products?$page HIT")
 
 stats() { curl -s "$1/api/_stats"; }
+# Every command Redis executed (commands inside scripts too), and the round trips among them: all but
+# what the rate-limit scripts call inside (TIME, HMGET, HSET, PEXPIRE). INFO, this script's own, is neither.
 redis_calls() {
-  redis-cli -u "$redis_url" info commandstats | tr -d '\r' | sed -n 's/^cmdstat_[^:]*:calls=\([0-9]*\),.*/\1/p' | awk '{s+=$1} END {print s+0}'
+  redis-cli -u "$redis_url" info commandstats | tr -d '\r' | sed -n 's/^cmdstat_\([^:]*\):calls=\([0-9]*\),.*/\1 \2/p' |
+    awk '$1 != "info" { all += $2; if ($1 !~ /^(time|hmget|hset|pexpire)$/) trips += $2 } END { print all+0, trips+0 }'
 }
 
 for spec in "${scenarios[@]}"; do
@@ -141,7 +159,7 @@ done
 out_dir="$here/results"
 mkdir -p "$out_dir"
 out="$out_dir/compare-$(date -u +%Y%m%dT%H%M%SZ).tsv"
-printf 'round\tscenario\tengine\tpath\trequests\treq_per_s\tp50_us\tp90_us\tp99_us\tmax_us\tnon_2xx_3xx\tsocket_errors\tdb_commands\thandler_reads\tredis_commands\n' >"$out"
+printf 'round\tscenario\tengine\tpath\trequests\treq_per_s\tp50_us\tp90_us\tp99_us\tmax_us\tnon_2xx_3xx\tsocket_errors\tdb_commands\thandler_reads\tredis_commands\tredis_round_trips\n' >"$out"
 
 count=${#scenarios[@]}
 for round in $(seq 1 "$rounds"); do
@@ -149,13 +167,13 @@ for round in $(seq 1 "$rounds"); do
     spec=${scenarios[$(( (i + round - 1) % count ))]}
     read -r name engine path _ <<<"$spec"
     url="${base[$engine]}$path"
-    before=$(stats "${base[$engine]}"); calls_before=$(redis_calls)
+    before=$(stats "${base[$engine]}"); read -r calls_before trips_before <<<"$(redis_calls)"
     line=$(wrk -t"$threads" -c"$connections" -d"$duration" --timeout "$timeout_per_request" -s "$here/report.lua" "$url" | grep '^WRK_RESULT' || true)
-    after=$(stats "${base[$engine]}"); calls_after=$(redis_calls)
+    after=$(stats "${base[$engine]}"); read -r calls_after trips_after <<<"$(redis_calls)"
     [ -n "$line" ] || { log "wrk printed no result for $url"; exit 1; }
     # db commands and handler reads (cache hits + misses counted by the handlers) during the run.
     deltas=$(python3 -c 'import json,sys; a=json.loads(sys.argv[1]); b=json.loads(sys.argv[2]); print(b["dbCommands"]-a["dbCommands"], (b["cacheHits"]+b["cacheMisses"])-(a["cacheHits"]+a["cacheMisses"]), sep="\t")' "$before" "$after")
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$name" "$engine" "$path" "$(cut -f2- <<<"$line")" "$deltas" "$((calls_after - calls_before))" >>"$out"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$name" "$engine" "$path" "$(cut -f2- <<<"$line")" "$deltas" "$((calls_after - calls_before))" "$((trips_after - trips_before))" >>"$out"
     log "round $round/$rounds: $name $(cut -f3 <<<"$line") req/s"
   done
 done
@@ -165,7 +183,7 @@ python3 - "$out" "$machine" "$redis_version" "$threads" "$connections" "$duratio
 import csv, statistics, sys
 path, machine, redis_version, threads, connections, duration, rounds = sys.argv[1:]
 rows = list(csv.DictReader(open(path), delimiter="\t"))
-order = ["uncached", "service-cache", "response-cache", "output-cache"]
+order = ["uncached", "service-cache", "response-cache", "response-cache-no-limit", "output-cache"]
 by = {n: [r for r in rows if r["scenario"] == n] for n in order}
 
 def med(values):
@@ -175,7 +193,7 @@ print()
 print(f"wrk -t{threads} -c{connections} -d{duration} x {rounds} rounds on 127.0.0.1; Redis {redis_version}; {machine}")
 print()
 head = ["scenario", "engine", "req/s (median)", "req/s (rounds)", "p50 ms", "p99 ms", "non-2xx", "socket err",
-        "handler ran", "db cmds/req", "redis cmds/req"]
+        "handler ran", "db cmds/req", "redis cmds/req", "redis round trips/req"]
 table = []
 for n in order:
     rs = by[n]
@@ -193,6 +211,7 @@ for n in order:
         f"{100 * sum(int(r['handler_reads']) for r in rs) / max(reqs, 1):.2f}%" if n != "uncached" else "every request",
         f"{sum(int(r['db_commands']) for r in rs) / max(reqs, 1):.3f}",
         f"{sum(int(r['redis_commands']) for r in rs) / max(reqs, 1):.2f}",
+        f"{sum(int(r['redis_round_trips']) for r in rs) / max(reqs, 1):.3f}",
     ])
 widths = [max(len(x) for x in col) for col in zip(head, *table)]
 for line in [head] + table:
@@ -206,7 +225,8 @@ def ratios(a, b):
     return values
 
 print()
-for a, b, target in (("response-cache", "output-cache", 1.0), ("response-cache", "uncached", 5.0), ("output-cache", "uncached", None), ("service-cache", "uncached", None)):
+for a, b, target in (("response-cache", "output-cache", 1.0), ("response-cache", "uncached", 5.0), ("response-cache", "response-cache-no-limit", None),
+                     ("output-cache", "uncached", None), ("service-cache", "uncached", None)):
     values = ratios(a, b)
     if not values:
         continue
@@ -215,6 +235,7 @@ for a, b, target in (("response-cache", "output-cache", 1.0), ("response-cache",
     print(f"{a} / {b} req/s: {m:.2f}x median of rounds [{', '.join(f'{v:.2f}' for v in values)}]{verdict}")
 print()
 print("handler ran: requests whose handler ran (the cached entry had expired: the response TTL is 30 s); db cmds/req and")
-print("redis cmds/req: the sample's database commands and every Redis command (rate limiter included) per request.")
+print("redis cmds/req: the sample's database commands and every Redis command (rate limiter included) per request;")
+print("redis round trips/req: those commands but the ones the rate-limit scripts run inside them (a script run is one).")
 EOF
 log "raw rows: $out"

@@ -64,7 +64,7 @@ start_redis
 log "redis $(redis-server --version | awk '{print $3}') on 127.0.0.1:$redis_port"
 
 log "starting the sample (Release build) on 127.0.0.1:$app_port"
-# The /api token bucket (100, then 20 a second per client address) would refuse most of the load.
+# The /api token bucket (1200, then 100 a second per client address) would refuse most of the load.
 REDIS_URL="redis://127.0.0.1:$redis_port" Database__SqlitePath="$work/hotpath.db" \
   RateLimits__Api__TokenLimit=1000000 RateLimits__Api__TokensPerPeriod=1000000 \
   setsid dotnet run --project "$root/samples/Hotpath.Api" -c Release -- --urls "http://127.0.0.1:$app_port" \

@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using Hotpath.Api;
 using Hotpath.Api.Auth;
 using Hotpath.Api.Caching;
@@ -9,46 +8,38 @@ using Hotpath.Api.Observability;
 using Hotpath.Api.Products;
 using Hotpath.Api.Stats;
 using Hotpath.Api.Throttling;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Json;
-using Microsoft.AspNetCore.Identity;
 
 var builder = WebApplication.CreateBuilder(args);
 
-// The cache: REDIS_URL picks the server; unset, an embedded Garnet server starts with the app.
-// Hotpath's optional features chain on the builder this returns: whole-response caching of the product
-// reads (AddResponseCache(), unless Caching:Engine picks ASP.NET Core's output cache or no cache at all,
-// which exist to measure Hotpath against: see Caching/CachingSettings.cs), rate limits held in the cache
-// server (limits under RateLimits in appsettings.json), and Idempotency-Key on product creation.
-var caching = CachingSettings.FromConfiguration(builder.Configuration);
+// The cache: REDIS_URL picks the server; unset, an embedded Garnet server starts with the app. On the
+// builder it returns: whole-response caching of the product reads, rate limits held in the cache server,
+// Idempotency-Key on product creation, and what a write through EF Core makes stale, declared once:
+// after SaveChanges commits, Hotpath deletes these keys and invalidates these tags, so no handler does.
 builder.Services.AddHotpath(builder.Configuration)
-    .AddResponseCacheEngine(caching)
+    .AddResponseCache()
     .AddRateLimiting()
-    .AddIdempotency();
+    .AddIdempotency()
+    .AddEntityFrameworkCore(o => o
+        .Entity<Product>(product => product
+            .Tag(ProductCacheKeys.ListTag)              // every cached page, and every cached response of the list and items
+            .Key(p => ProductCacheKeys.Item(p.Id))      // product:42:v1, a cached 404 of a new id included
+            .Key(_ => ProductCacheKeys.Featured))       // products:featured:v1
+        .Entity<User>(user => user
+            .Key(u => MeEndpoints.ProfileKey(u.Id))));  // user:7:profile:v1
+
+// The limits (RateLimits in appsettings.json): a token bucket over /api, admitted locally from batches
+// leased from the cache server (no round trip per request), and exact login limits.
 builder.Services.AddApiThrottling();
 
-// The database: DATABASE_URL picks it; unset, a SQLite file under data/.
+// The database: DATABASE_URL picks it; unset, a SQLite file under data/. Its contexts carry Hotpath's
+// invalidation (UseHotpathInvalidation) and count their SQL commands for /api/_stats.
 builder.Services.AddAppDatabase();
 builder.Services.AddSingleton<AppStats>();
 builder.Services.AddSingleton<CachedReader>();
-builder.Services.AddSingleton<ProductCacheInvalidator>();
-builder.Services.AddSingleton(SessionSettings.From(builder.Configuration));
-builder.Services.AddSingleton<SessionStore>();
-builder.Services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
-
-// Sessions in the cache server, read by a real authentication handler so RequireAuthorization and roles work.
-builder.Services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
-    .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
-builder.Services.AddAuthorizationBuilder()
-    .AddPolicy(AuthPolicies.Admin, policy => policy.RequireRole(Roles.Admin));
-
-// Errors are RFC 9457 problem details; a body or query value that cannot be bound is a 400, not a 500.
-builder.Services.AddProblemDetails();
-builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
-builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-builder.Services.Configure<JsonOptions>(options => options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
+builder.Services.AddSessionAuthentication(builder.Configuration);
+builder.Services.AddProblemResponses();
 
 // /metrics (OpenTelemetry, Prometheus text), /healthz (liveness), /readyz (cache server and database).
 builder.AddSampleObservability();
@@ -70,7 +61,7 @@ app.UseAuthentication();
 app.UseRateLimiter();
 app.UseAuthorization();
 app.UseMiddleware<CacheStatusMiddleware>();
-app.UseResponseCacheEngine(caching);
+app.UseHotpathResponseCache();
 app.UseIdempotency();
 
 app.MapSampleObservability();

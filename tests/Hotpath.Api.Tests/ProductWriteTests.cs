@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
+using Hotpath.Api.Data;
 using Hotpath.Api.Products;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Hotpath.Api.Tests;
 
@@ -128,6 +131,110 @@ public sealed class ProductWriteTests(ApiFixture fixture) : IClassFixture<ApiFix
         await userDelete.AssertProblemAsync(HttpStatusCode.Forbidden);
         Assert.Equal(before.DbCommands, (await client.StatsAsync()).DbCommands);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/products/5")).StatusCode);
+    }
+
+    [Theory]
+    [MemberData(nameof(All))]
+    public async Task EveryCreateEditAndDeleteShowsOnTheVeryNextReadOfTheItemTheFeaturedListAndEveryPage(string server, string database)
+    {
+        var app = await fixture.GetAsync(server, database);
+        var client = app.CreateClient();
+        var admin = await client.LoginAsync(ApiClient.Alice);
+        const int pageSize = 25;
+        var ids = (await ProductsAsync(app)).Select(p => p.Id).ToList();
+        var (early, edited) = (ids[3], ids[30]); // on page 1 and page 2
+
+        // A create where a 404 was cached: the new product is on the last page and in the featured list.
+        // Ids are handed out in order after the last one created.
+        var nextId = (await CreateAsync(client, admin, new { name = "Before the test's create", price = 1m })).Id + 1;
+        await ReadEverythingTwiceAsync(client, pageSize, [nextId, edited, early]);
+        var created = await CreateAsync(client, admin, new { name = "Created by the test", price = 3m, isFeatured = true });
+        Assert.Equal(nextId, created.Id);
+        await AssertEveryReadMatchesTheDatabaseAsync(app, client, pageSize, [nextId, edited, early]);
+
+        // An edit into the featured list, then out of it again.
+        foreach (var featured in new[] { true, false })
+        {
+            await ReadEverythingTwiceAsync(client, pageSize, [edited]);
+            using var update = await client.SendAsync(HttpMethod.Put, $"/api/products/{edited}", admin, new { name = $"Edited, featured {featured}", price = 4m, isFeatured = featured });
+            Assert.Equal(HttpStatusCode.OK, update.StatusCode);
+            await AssertEveryReadMatchesTheDatabaseAsync(app, client, pageSize, [edited]);
+        }
+
+        // A delete on page 1 moves every later product one place back: each page's first product comes
+        // from the page before, the last page shrinks.
+        await ReadEverythingTwiceAsync(client, pageSize, [early, edited, nextId]);
+        using var delete = await client.SendAsync(HttpMethod.Delete, $"/api/products/{early}", admin);
+        Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        await AssertEveryReadMatchesTheDatabaseAsync(app, client, pageSize, [early, edited, nextId]);
+
+        // And the created product goes again.
+        await ReadEverythingTwiceAsync(client, pageSize, [nextId]);
+        using var deleteCreated = await client.SendAsync(HttpMethod.Delete, $"/api/products/{nextId}", admin);
+        Assert.Equal(HttpStatusCode.NoContent, deleteCreated.StatusCode);
+        await AssertEveryReadMatchesTheDatabaseAsync(app, client, pageSize, [nextId]);
+    }
+
+    /// <summary>Reads every page (and one past the end), the featured list and the items twice, so every cache holds them.</summary>
+    private static async Task ReadEverythingTwiceAsync(HttpClient client, int pageSize, int[] items)
+    {
+        for (var round = 0; round < 2; round++)
+        {
+            var pages = (await client.GetFromJsonAsync<ProductPage>($"/api/products?page=1&pageSize={pageSize}"))!.TotalPages;
+            for (var page = 1; page <= pages + 1; page++)
+            {
+                using var response = await client.GetAsync($"/api/products?page={page}&pageSize={pageSize}");
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+
+            using var featured = await client.GetAsync("/api/products/featured");
+            Assert.Equal(HttpStatusCode.OK, featured.StatusCode);
+            foreach (var id in items)
+            {
+                using var item = await client.GetAsync($"/api/products/{id}");
+                Assert.Contains(item.StatusCode, new[] { HttpStatusCode.OK, HttpStatusCode.NotFound });
+                if (round == 1)
+                {
+                    Assert.Equal("HIT", item.CacheHeader());
+                }
+            }
+        }
+    }
+
+    /// <summary>The first read after a write, of every page, the featured list and the items, is what the database holds.</summary>
+    private static async Task AssertEveryReadMatchesTheDatabaseAsync(ApiFactory app, HttpClient client, int pageSize, int[] items)
+    {
+        var truth = await ProductsAsync(app);
+        var pages = (truth.Count + pageSize - 1) / pageSize;
+        for (var page = 1; page <= pages + 1; page++)
+        {
+            var read = (await client.GetFromJsonAsync<ProductPage>($"/api/products?page={page}&pageSize={pageSize}"))!;
+            Assert.Equal(truth.Skip((page - 1) * pageSize).Take(pageSize), read.Items);
+            Assert.Equal((truth.Count, pages), (read.TotalCount, read.TotalPages));
+        }
+
+        Assert.Equal(truth.Where(p => p.IsFeatured), (await client.GetFromJsonAsync<List<ProductDto>>("/api/products/featured"))!);
+        foreach (var id in items)
+        {
+            using var item = await client.GetAsync($"/api/products/{id}");
+            if (truth.Find(p => p.Id == id) is { } expected)
+            {
+                Assert.Equal(HttpStatusCode.OK, item.StatusCode);
+                Assert.Equal(expected, await item.Content.ReadFromJsonAsync<ProductDto>());
+            }
+            else
+            {
+                await item.AssertProblemAsync(HttpStatusCode.NotFound);
+            }
+        }
+    }
+
+    /// <summary>Every product, read from the database itself.</summary>
+    private static async Task<List<ProductDto>> ProductsAsync(ApiFactory app)
+    {
+        var contexts = app.Services.GetRequiredService<IDbContextFactory<AppDbContext>>();
+        await using var db = await contexts.CreateDbContextAsync();
+        return (await db.Products.AsNoTracking().OrderBy(p => p.Id).ToListAsync()).ConvertAll(ProductDto.From);
     }
 
     private static async Task WarmAsync(HttpClient client, string url)

@@ -63,6 +63,7 @@ public sealed class ThrottlingTests
             ["RateLimits:Api:TokenLimit"] = "3",
             ["RateLimits:Api:TokensPerPeriod"] = "1",
             ["RateLimits:Api:ReplenishmentPeriod"] = "01:00:00",
+            ["RateLimits:Api:BatchSize"] = "0", // exact: every token is one script run, and r counts each
         }, appRateLimits: true);
         var client = app.CreateClient();
 
@@ -82,6 +83,94 @@ public sealed class ThrottlingTests
         Assert.InRange(int.Parse(Header(fourth, "Retry-After")), 1, 3600);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.Equal(HttpStatusCode.OK, bobsOwn.StatusCode);
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task OneClientsThousandReadsOfTheFeaturedListAreNeverRefusedAndCostAtMostOneDatabaseQuery(string server)
+    {
+        await using var db = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using var app = ApiFactory.ForServer(server, db, appRateLimits: true);
+        var client = app.CreateClient();
+        var before = await client.StatsAsync();
+
+        // The lesson's 1000 requests, one after another from one client, on the limits as they ship.
+        var statuses = new Dictionary<HttpStatusCode, int>();
+        var withoutHeaders = 0;
+        for (var i = 0; i < 1000; i++)
+        {
+            using var read = await client.GetAsync("/api/products/featured");
+            statuses[read.StatusCode] = statuses.GetValueOrDefault(read.StatusCode) + 1;
+            if (!Header(read, "RateLimit-Policy").Contains("\"api\";q=1200;w=12", StringComparison.Ordinal)
+                || !Header(read, "RateLimit").Contains("\"api\";r=", StringComparison.Ordinal))
+            {
+                withoutHeaders++;
+            }
+        }
+
+        var after = await client.StatsAsync();
+
+        Assert.Equal(new Dictionary<HttpStatusCode, int> { [HttpStatusCode.OK] = 1000 }, statuses);
+        Assert.Equal(0, withoutHeaders);
+        Assert.InRange(after.DbCommands - before.DbCommands, 0, 1);
+        Assert.InRange(after.CacheHits - before.CacheHits, 999, 1000);
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task TheApiBucketStillRefusesOnceABurstHasEmptiedIt(string server)
+    {
+        await using var db = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using var app = ApiFactory.ForServer(server, db, new Dictionary<string, string>
+        {
+            ["RateLimits:Api:TokenLimit"] = "120",
+            ["RateLimits:Api:TokensPerPeriod"] = "1",
+            ["RateLimits:Api:ReplenishmentPeriod"] = "01:00:00",
+            ["RateLimits:Api:BatchSize"] = "20",
+        }, appRateLimits: true);
+        var client = app.CreateClient();
+
+        var admitted = 0;
+        HttpResponseMessage? refused = null;
+        for (var i = 0; i < 150; i++)
+        {
+            var read = await client.GetAsync("/api/products/featured");
+            if (read.StatusCode == HttpStatusCode.OK)
+            {
+                admitted++;
+                read.Dispose();
+            }
+            else if (refused is null)
+            {
+                refused = read;
+            }
+            else
+            {
+                read.Dispose();
+            }
+        }
+
+        // One instance uses every token it leased before it goes back to exact decisions: the bucket, exactly.
+        Assert.Equal(120, admitted);
+        Assert.NotNull(refused);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.Contains("\"api\";r=0;", Header(refused, "RateLimit"));
+        refused.Dispose();
+    }
+
+    [Fact]
+    public async Task ABatchLargerThanTheBucketStopsStartUpNamingTheSetting()
+    {
+        await using var db = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using var app = ApiFactory.ForServer(TestServers.Garnet, db, new Dictionary<string, string>
+        {
+            ["RateLimits:Api:TokenLimit"] = "10",
+            ["RateLimits:Api:BatchSize"] = "50",
+        }, appRateLimits: true);
+
+        var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+
+        Assert.Contains("RateLimits:Api:BatchSize", error.GetBaseException().Message, StringComparison.Ordinal);
     }
 
     [Theory]

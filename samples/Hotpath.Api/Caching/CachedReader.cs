@@ -7,17 +7,15 @@ namespace Hotpath.Api.Caching;
 /// was read from the cache by this request.
 /// </summary>
 /// <remarks>
-/// A plain <see cref="ICache.GetAsync{T}"/> decides the header. On a miss the value comes from
+/// The lesson's three steps: read the cache (a plain <see cref="ICache.GetAsync{T}"/>, which decides the
+/// header); on a miss, read the database and store the result, both in
 /// <see cref="ICache.GetOrSetAsync{TState, T}"/>, which shares one database query between concurrent
 /// misses and keeps a result read before a concurrent write out of the cache. A flag set in the
 /// factory would not be honest: a request that joined another's factory run got its value from the
 /// database without running a factory of its own. The price is one more round trip on a miss.
-/// With <c>Caching:Engine</c> None every read loads from the database, without the header or the counts.
 /// </remarks>
-internal sealed class CachedReader(ICache cache, AppStats stats, CachingSettings caching)
+internal sealed class CachedReader(ICache cache, AppStats stats)
 {
-    private readonly bool _uncached = caching.Engine == CacheEngine.None;
-
     /// <summary>Returns the cached value or loads, caches and returns it; sets <c>X-Cache</c> and counts the hit or miss.</summary>
     public async ValueTask<CachedValue<T>> GetAsync<TState, T>(
         HttpContext http,
@@ -27,11 +25,6 @@ internal sealed class CachedReader(ICache cache, AppStats stats, CachingSettings
         CacheEntryOptions options,
         CancellationToken cancellationToken)
     {
-        if (_uncached)
-        {
-            return new CachedValue<T>(await load(state, cancellationToken), FromCache: false);
-        }
-
         var cached = await cache.GetAsync<T>(key, cancellationToken);
         if (cached.Found)
         {

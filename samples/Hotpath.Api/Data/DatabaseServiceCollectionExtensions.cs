@@ -8,7 +8,8 @@ internal static class DatabaseServiceCollectionExtensions
     /// <summary>
     /// Registers <see cref="AppDbContext"/> (scoped, for writes) and an <see cref="IDbContextFactory{AppDbContext}"/>
     /// (for cached reads, whose factory may outlive the request that started it when concurrent misses share it).
-    /// <c>DATABASE_URL</c> is read when the first context is made, which is at start-up.
+    /// <c>DATABASE_URL</c> is read when the first context is made, which is at start-up. Needs
+    /// <c>AddHotpath(…).AddEntityFrameworkCore(…)</c>: every context carries Hotpath's invalidation.
     /// </summary>
     public static IServiceCollection AddAppDatabase(this IServiceCollection services)
     {
@@ -26,6 +27,9 @@ internal static class DatabaseServiceCollectionExtensions
                 _ => throw new InvalidOperationException($"Unknown provider {settings.Provider}."),
             };
             options.AddInterceptors(sp.GetRequiredService<CommandCounter>());
+
+            // Writes invalidate what AddHotpath().AddEntityFrameworkCore(…) declared, after they commit.
+            options.UseHotpathInvalidation(sp);
         });
         return services;
     }

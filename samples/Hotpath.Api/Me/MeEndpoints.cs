@@ -39,7 +39,7 @@ internal static class MeEndpoints
         return profile.Value is null ? Problems.NotFound("The session's user no longer exists.") : TypedResults.Ok(profile.Value);
     }
 
-    private static async Task<IResult> UpdateAsync(ProfileUpdate update, HttpContext http, AppDbContext db, ICache cache, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async Task<IResult> UpdateAsync(ProfileUpdate update, HttpContext http, AppDbContext db, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var name = update.DisplayName?.Trim();
         if (string.IsNullOrEmpty(name) || name.Length > FieldLimits.DisplayNameMaxLength)
@@ -58,10 +58,9 @@ internal static class MeEndpoints
         }
 
         user.DisplayName = name;
-        await db.SaveChangesAsync(cancellationToken);
 
-        // After the commit and not cancellable: the cached profile must not outlive the change.
-        await cache.DeleteAsync(ProfileKey(userId), CancellationToken.None);
+        // SaveChanges deletes the cached profile after the commit (declared with the User entity in Program.cs).
+        await db.SaveChangesAsync(cancellationToken);
         Log.ProfileUpdated(loggers.CreateLogger(typeof(MeEndpoints)), userId);
         return TypedResults.Ok(new Profile(user.Id, user.Email, user.DisplayName, user.Role));
     }

@@ -7,9 +7,14 @@ using Microsoft.EntityFrameworkCore;
 namespace Hotpath.Api.Products;
 
 /// <summary>
-/// <c>/api/products</c>: cached reads (featured list, one product, pages of the list) and admin-only
-/// writes that invalidate what they change.
+/// <c>/api/products</c>: cached reads (featured list, one product, pages of the list) and admin-only writes.
 /// </summary>
+/// <remarks>
+/// The writes hold no cache code: what a product write makes stale is declared once, in Program.cs
+/// (<c>AddEntityFrameworkCore</c>), and EF Core's <c>SaveChanges</c> invalidates it after the commit,
+/// before the handler goes on. The reads are cache-aside through <see cref="CachedReader"/>: read the
+/// cache; on a miss read the database and store the result (<c>GetOrSetAsync</c>).
+/// </remarks>
 internal static class ProductEndpoints
 {
     public const int MaxPageSize = 100;
@@ -18,49 +23,40 @@ internal static class ProductEndpoints
 
     /// <summary>
     /// Maps the products routes and returns their group. The list and item reads are also cached as
-    /// whole responses (anonymous requests only, tag <c>products</c>) by the engine <c>Caching:Engine</c>
-    /// picked, Hotpath's response cache unless set; a create honours <c>Idempotency-Key</c>.
+    /// whole responses by Hotpath's response cache (anonymous requests only, tag <c>products</c>); a create
+    /// honours <c>Idempotency-Key</c>.
     /// </summary>
     public static RouteGroupBuilder MapProducts(this IEndpointRouteBuilder app)
     {
-        var caching = app.ServiceProvider.GetRequiredService<CachingSettings>();
         var group = app.MapGroup("/api/products");
-        group.MapGet("/", GetPageAsync)
-            .CacheResponseWith(caching, ProductCacheKeys.ResponseTtl, ProductCacheKeys.ListTag, varyByQuery: ["page", "pageSize"]);
+        group.MapGet("/", GetPageAsync).CacheResponse(static policy => policy
+            .Expire(ProductCacheKeys.ResponseTtl)
+            .Tag(ProductCacheKeys.ListTag)
+            .VaryByQuery("page", "pageSize"));
         group.MapGet("/featured", GetFeaturedAsync);
-        group.MapGet("/{id:int}", GetByIdAsync)
-            .CacheResponseWith(caching, ProductCacheKeys.ResponseTtl, ProductCacheKeys.ListTag);
+        group.MapGet("/{id:int}", GetByIdAsync).CacheResponse(ProductCacheKeys.ResponseTtl, ProductCacheKeys.ListTag);
         group.MapPost("/", CreateAsync).RequireAuthorization(AuthPolicies.Admin).RequireIdempotency();
         group.MapPut("/{id:int}", UpdateAsync).RequireAuthorization(AuthPolicies.Admin);
         group.MapDelete("/{id:int}", DeleteAsync).RequireAuthorization(AuthPolicies.Admin);
         return group;
     }
 
-    private static async Task<IResult> GetFeaturedAsync(HttpContext http, CachedReader reader, IDbContextFactory<AppDbContext> contexts, CancellationToken cancellationToken)
+    /// <summary><c>GET /api/products/featured</c>.</summary>
+    internal static async Task<IResult> GetFeaturedAsync(HttpContext http, CachedReader reader, IDbContextFactory<AppDbContext> contexts, CancellationToken cancellationToken)
     {
-        var featured = await reader.GetAsync(http, ProductCacheKeys.Featured, contexts, static async (contexts, ct) =>
-        {
-            await using var db = await contexts.CreateDbContextAsync(ct);
-            return await db.Products.AsNoTracking()
-                .Where(p => p.IsFeatured)
-                .OrderBy(p => p.Id)
-                .Select(p => new ProductDto(p.Id, p.Name, p.Description, p.Price, p.IsFeatured, p.UpdatedAt))
-                .ToListAsync(ct);
-        }, ProductCacheKeys.FeaturedOptions, cancellationToken);
+        var featured = await reader.GetAsync(http, ProductCacheKeys.Featured, contexts, ProductQueries.FeaturedAsync, ProductCacheKeys.FeaturedOptions, cancellationToken);
         return TypedResults.Ok(featured.Value);
     }
 
-    private static async Task<IResult> GetByIdAsync(int id, HttpContext http, CachedReader reader, ICache cache, IDbContextFactory<AppDbContext> contexts, CancellationToken cancellationToken)
+    /// <summary><c>GET /api/products/{id}</c>.</summary>
+    internal static async Task<IResult> GetByIdAsync(int id, HttpContext http, CachedReader reader, ICache cache, IDbContextFactory<AppDbContext> contexts, CancellationToken cancellationToken)
     {
         var key = ProductCacheKeys.Item(id);
 
         // An unknown id is cached as null, so repeating it (or trying random ids) does not reach the database.
-        var product = await reader.GetAsync(http, key, (contexts, id), static async (state, ct) =>
-        {
-            await using var db = await state.contexts.CreateDbContextAsync(ct);
-            var row = await db.Products.AsNoTracking().FirstOrDefaultAsync(p => p.Id == state.id, ct);
-            return row is null ? null : ProductDto.From(row);
-        }, ProductCacheKeys.ItemOptions, cancellationToken);
+        var product = await reader.GetAsync(http, key, (contexts, id),
+            static (state, ct) => ProductQueries.ByIdAsync(state.contexts, state.id, ct),
+            ProductCacheKeys.ItemOptions, cancellationToken);
 
         if (product.Value is not null)
         {
@@ -77,42 +73,39 @@ internal static class ProductEndpoints
         return Problems.NotFound($"No product has id {id}.");
     }
 
-    private static async Task<IResult> GetPageAsync(int? page, int? pageSize, HttpContext http, CachedReader reader, IDbContextFactory<AppDbContext> contexts, CancellationToken cancellationToken)
+    /// <summary><c>GET /api/products?page=1&amp;pageSize=20</c>.</summary>
+    internal static async Task<IResult> GetPageAsync(int? page, int? pageSize, HttpContext http, CachedReader reader, IDbContextFactory<AppDbContext> contexts, CancellationToken cancellationToken)
     {
-        var p = page ?? 1;
-        var size = pageSize ?? 20;
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        if (p is < 1 or > MaxPage)
-        {
-            errors["page"] = [$"page must be between 1 and {MaxPage}."];
-        }
-
-        if (size is < 1 or > MaxPageSize)
-        {
-            errors["pageSize"] = [$"pageSize must be between 1 and {MaxPageSize}."];
-        }
-
-        if (errors.Count > 0)
+        var (p, size) = (page ?? 1, pageSize ?? 20);
+        if (ValidatePage(p, size) is { } errors)
         {
             return Problems.Validation(errors);
         }
 
-        var result = await reader.GetAsync(http, ProductCacheKeys.Page(p, size), (contexts, p, size), static async (state, ct) =>
-        {
-            await using var db = await state.contexts.CreateDbContextAsync(ct);
-            var total = await db.Products.CountAsync(ct);
-            var items = await db.Products.AsNoTracking()
-                .OrderBy(x => x.Id)
-                .Skip((state.p - 1) * state.size)
-                .Take(state.size)
-                .Select(x => new ProductDto(x.Id, x.Name, x.Description, x.Price, x.IsFeatured, x.UpdatedAt))
-                .ToListAsync(ct);
-            return new ProductPage(items, state.p, state.size, total, (total + state.size - 1) / state.size);
-        }, ProductCacheKeys.PageOptions, cancellationToken);
+        var result = await reader.GetAsync(http, ProductCacheKeys.Page(p, size), (contexts, p, size),
+            static (state, ct) => ProductQueries.PageAsync(state.contexts, state.p, state.size, ct),
+            ProductCacheKeys.PageOptions, cancellationToken);
         return TypedResults.Ok(result.Value);
     }
 
-    private static async Task<IResult> CreateAsync(ProductInput input, AppDbContext db, ProductCacheInvalidator invalidator, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+    /// <summary>The field errors of a page request, or null when it is valid.</summary>
+    internal static Dictionary<string, string[]>? ValidatePage(int page, int pageSize)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (page is < 1 or > MaxPage)
+        {
+            errors["page"] = [$"page must be between 1 and {MaxPage}."];
+        }
+
+        if (pageSize is < 1 or > MaxPageSize)
+        {
+            errors["pageSize"] = [$"pageSize must be between 1 and {MaxPageSize}."];
+        }
+
+        return errors.Count > 0 ? errors : null;
+    }
+
+    private static async Task<IResult> CreateAsync(ProductInput input, AppDbContext db, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var errors = input.Validate();
         if (errors.Count > 0)
@@ -124,14 +117,11 @@ internal static class ProductEndpoints
         input.ApplyTo(product, time.GetUtcNow());
         db.Products.Add(product);
         await db.SaveChangesAsync(cancellationToken);
-
-        // The new id may have a cached 404, and the lists change.
-        await invalidator.ProductChangedAsync(product.Id);
         Log.ProductCreated(loggers.CreateLogger(typeof(ProductEndpoints)), product.Id);
         return TypedResults.Created($"/api/products/{product.Id}", ProductDto.From(product));
     }
 
-    private static async Task<IResult> UpdateAsync(int id, ProductInput input, AppDbContext db, ProductCacheInvalidator invalidator, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async Task<IResult> UpdateAsync(int id, ProductInput input, AppDbContext db, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var errors = input.Validate();
         if (errors.Count > 0)
@@ -147,20 +137,31 @@ internal static class ProductEndpoints
 
         input.ApplyTo(product, time.GetUtcNow());
         await db.SaveChangesAsync(cancellationToken);
-        await invalidator.ProductChangedAsync(id);
         Log.ProductUpdated(loggers.CreateLogger(typeof(ProductEndpoints)), id);
         return TypedResults.Ok(ProductDto.From(product));
     }
 
-    private static async Task<IResult> DeleteAsync(int id, AppDbContext db, ProductCacheInvalidator invalidator, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async Task<IResult> DeleteAsync(int id, AppDbContext db, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        var deleted = await db.Products.Where(p => p.Id == id).ExecuteDeleteAsync(cancellationToken);
-        if (deleted == 0)
+        // Through the change tracker rather than ExecuteDelete: the declared keys are built from the
+        // entity, and a bulk delete has none (it would invalidate the tag only).
+        var product = await db.Products.FirstOrDefaultAsync(p => p.Id == id, cancellationToken);
+        if (product is null)
         {
             return Problems.NotFound($"No product has id {id}.");
         }
 
-        await invalidator.ProductChangedAsync(id);
+        db.Products.Remove(product);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // Deleted by someone else since it was read; their delete invalidated it.
+            return Problems.NotFound($"No product has id {id}.");
+        }
+
         Log.ProductDeleted(loggers.CreateLogger(typeof(ProductEndpoints)), id);
         return TypedResults.NoContent();
     }

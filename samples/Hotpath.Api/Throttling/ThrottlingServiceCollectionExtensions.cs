@@ -12,11 +12,17 @@ internal static class ThrottlingServiceCollectionExtensions
     /// <summary>
     /// The <c>/api</c> token bucket as the global limiter, so it stacks with the login route's own
     /// per-address policy, and the per-(email, address) <see cref="LoginThrottle"/>. Limits come from
-    /// <c>RateLimits</c> in configuration, read when the limiter is first used.
+    /// <c>RateLimits</c> in configuration, checked at start-up and read when the limiter is first used.
+    /// The bucket admits locally from leased batches (<see cref="ApiRateLimits.BatchSize"/>); the login
+    /// limits decide exactly, one script run per attempt.
     /// </summary>
     public static IServiceCollection AddApiThrottling(this IServiceCollection services)
     {
-        services.AddOptions<RateLimitSettings>().BindConfiguration(RateLimitSettings.SectionName);
+        services.AddOptions<RateLimitSettings>().BindConfiguration(RateLimitSettings.SectionName)
+            .Validate(
+                static s => !s.Api.Enabled || s.Api.BatchSize == 0 || (s.Api.BatchSize >= 2 && s.Api.BatchSize <= s.Api.TokenLimit),
+                "RateLimits:Api:BatchSize must be 0 (one script run per request) or between 2 and RateLimits:Api:TokenLimit.")
+            .ValidateOnStart();
         services.AddSingleton<LoginThrottle>();
         services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitSettings>>(static (options, settings) =>
@@ -39,6 +45,7 @@ internal static class ThrottlingServiceCollectionExtensions
                 TokenLimit = api.TokenLimit,
                 TokensPerPeriod = api.TokensPerPeriod,
                 ReplenishmentPeriod = api.ReplenishmentPeriod,
+                LocalAdmission = { BatchSize = api.BatchSize, MaxPartitions = api.MaxPartitions },
             };
             options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(ctx =>
                 ctx.Request.Path.StartsWithSegments("/api")

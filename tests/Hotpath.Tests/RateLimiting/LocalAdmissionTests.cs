@@ -92,6 +92,40 @@ public sealed class LocalAdmissionTests
     }
 
     [Theory]
+    [MemberData(nameof(TestServers.Names), MemberType = typeof(TestServers))]
+    public async Task PermitsLeasedInOneFixedWindowAreNotAdmittedInTheNext(string server)
+    {
+        var factory = RateLimiterKit.Factory(server, TestServers.UniquePrefix(nameof(PermitsLeasedInOneFixedWindowAreNotAdmittedInTheNext)));
+        using var limiter = Create(factory, RateLimiterKit.FixedWindow, "alice", 20, TimeSpan.FromSeconds(2), batch: 10);
+        for (var i = 0; i < 2; i++)
+        {
+            using var lease = await limiter.AcquireAsync(1);
+            Assert.True(lease.IsAcquired);
+        }
+
+        // The instance now holds 8 leased permits. Wait (bounded) until the server's window is over:
+        // its counter expires with it.
+        var key = (RedisKey)((RedisRateLimiter)limiter).Key;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (await factory.Database!.KeyExistsAsync(key))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The window's counter never expired.");
+            await Task.Delay(20);
+        }
+
+        // In the new window the instance admits the limit, not the limit plus the 8 it held: those
+        // were counted in the old window and expired with it.
+        var admitted = 0;
+        for (var i = 0; i < 30; i++)
+        {
+            using var lease = await limiter.AcquireAsync(1);
+            admitted += lease.IsAcquired ? 1 : 0;
+        }
+
+        Assert.InRange(admitted, 1, 20);
+    }
+
+    [Theory]
     [MemberData(nameof(Cases))]
     public async Task APartitionOverItsLimitRefusesWithoutAServerCallUntilItsRetryAfter(string server, string algorithm)
     {

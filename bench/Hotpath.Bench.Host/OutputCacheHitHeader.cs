@@ -1,9 +1,10 @@
+using Hotpath.Api.Caching;
 using Microsoft.AspNetCore.OutputCaching;
 
-namespace Hotpath.Api.Caching;
+namespace Hotpath.Bench.Host;
 
 /// <summary>
-/// With <see cref="CacheEngine.OutputCache"/>: marks a response served from ASP.NET Core's output cache
+/// With <see cref="BenchEngine.OutputCache"/>: marks a response served from ASP.NET Core's output cache
 /// <c>X-Cache: HIT</c>, as Hotpath's response cache marks its own hits, so every engine answers the same
 /// headers. Set before the framework copies the stored headers in, which never hold it (the framework takes
 /// its copy before <see cref="CacheStatusMiddleware"/> writes the handler's verdict).

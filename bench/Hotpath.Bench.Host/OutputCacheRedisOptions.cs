@@ -1,6 +1,6 @@
 using StackExchange.Redis;
 
-namespace Hotpath.Api.Caching;
+namespace Hotpath.Bench.Host;
 
 /// <summary>The connection of ASP.NET Core's Redis output-cache store, made from the same <c>REDIS_URL</c> Hotpath uses.</summary>
 internal static class OutputCacheRedisOptions
@@ -9,7 +9,7 @@ internal static class OutputCacheRedisOptions
     /// StackExchange.Redis options for a <c>redis://</c> or <c>rediss://</c> URL (or a configuration string) naming one server, with the
     /// library's own defaults otherwise, as a user of that store would configure it.
     /// </summary>
-    /// <remarks><see cref="CachingSettings.Parse"/> has already checked the URL's form.</remarks>
+    /// <remarks><see cref="BenchSettings.Parse"/> has already checked the URL's form.</remarks>
     public static ConfigurationOptions FromRedisUrl(string redisUrl)
     {
         if (!redisUrl.Contains("://", StringComparison.Ordinal))

@@ -1,7 +1,0 @@
-namespace Hotpath.Api.Caching;
-
-/// <summary>
-/// Thrown at start-up when <c>Caching:Engine</c> is not one of the accepted values, or names an engine the
-/// configured cache server cannot carry. The message names the setting and the accepted values.
-/// </summary>
-internal sealed class CachingConfigurationException(string message) : Exception(message);
