@@ -138,6 +138,4 @@ public sealed class BenchHostTests
         Assert.Equal("cache.internal:6380", Assert.Single(options.EndPoints).ToString()?.Replace("Unspecified/", string.Empty, StringComparison.Ordinal));
         Assert.False(options.AbortOnConnectFail);
     }
-
-    private static Dictionary<string, string> Engine(string engine) => new() { [CachingSettings.Setting] = engine };
 }
