@@ -349,4 +349,27 @@ public sealed class LockTests
         Assert.Contains(measurements, m => m is { Instrument: "hotpath.lock.timeouts", Value: 1, Label: "user" });
         Assert.DoesNotContain(measurements, m => m.Label?.Contains("alice", StringComparison.Ordinal) == true);
     }
+
+    [Fact]
+    public async Task AServerThatCannotBeReachedIsAnExceptionNeverAHeldLock()
+    {
+        int closedPort;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            closedPort = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        var options = new HotpathOptions
+        {
+            RedisUrl = $"redis://127.0.0.1:{closedPort}",
+            ConnectTimeout = TimeSpan.FromMilliseconds(300),
+            OperationTimeout = TimeSpan.FromMilliseconds(300),
+        };
+        using var connection = HotpathConnection.Create(options, NullLoggerFactory.Instance);
+        var locks = LockService.Create(connection, new LockOptions(), new HotpathMetrics(), NullLoggerFactory.Instance, TimeProvider.System);
+
+        await Assert.ThrowsAnyAsync<RedisException>(async () => await locks.TryAcquireAsync("order:1", TimeSpan.FromSeconds(5)));
+        await Assert.ThrowsAnyAsync<RedisException>(async () => await locks.AcquireAsync("order:1", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1)));
+    }
 }
