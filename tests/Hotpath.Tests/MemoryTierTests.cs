@@ -348,6 +348,23 @@ public sealed class MemoryTierTests
     }
 
     [Fact]
+    public async Task TheMemoryTierStaysWithinItsSizeBound()
+    {
+        using var instance = TestServers.NewInstance(TestServers.Garnet, TestServers.UniquePrefix(nameof(TheMemoryTierStaysWithinItsSizeBound)), o => o.L1.MaxSizeBytes = 20_000);
+        var cache = await Ready(instance.Cache);
+        var value = new string('v', 1000);
+        for (var i = 0; i < 200; i++)
+        {
+            await cache.SetAsync($"k:{i}", value + i);
+        }
+
+        // Far below the entry bound: only the size bound can keep it to about twenty entries.
+        Assert.True(await Eventually.TrueAsync(() => Task.FromResult(cache.Memory!.SizeBytes <= 20_000), Bound), $"{cache.Memory!.SizeBytes} bytes held");
+        Assert.InRange(cache.Memory!.Count, 1, 20);
+        Assert.Equal(value + 199, (await cache.GetAsync<string>("k:199")).Value);
+    }
+
+    [Fact]
     public void AReadRacingAnInvalidationIsNotStored()
     {
         var tier = new MemoryTier(new MemoryTierOptions(), TimeProvider.System);
