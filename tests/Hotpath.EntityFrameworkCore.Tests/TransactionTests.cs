@@ -174,6 +174,35 @@ public sealed class TransactionTests
         Assert.Equal("Blueberry", (await shop.ReadItemAsync(2))?.Name);
     }
 
+    [Theory]
+    [MemberData(nameof(TestDatabase.Kinds), MemberType = typeof(TestDatabase))]
+    public async Task WritesRolledBackToASavepointAreStillInvalidatedAtTheCommit(string kind)
+    {
+        await using var shop = await ShopHarness.CreateAsync(kind, nameof(WritesRolledBackToASavepointAreStillInvalidatedAtTheCommit));
+        await shop.SeedAsync(new Product { Sku = "A", Name = "Apple" }, new Product { Sku = "B", Name = "Banana" });
+        Assert.Equal("Apple", (await shop.ReadItemAsync(1))?.Name);
+        Assert.Equal("Banana", (await shop.ReadItemAsync(2))?.Name);
+
+        await using (var context = shop.NewContext())
+        {
+            await using var transaction = await context.Database.BeginTransactionAsync();
+            (await context.Products.SingleAsync(p => p.Id == 1)).Name = "Apricot";
+            await context.SaveChangesAsync();
+            await transaction.CreateSavepointAsync("before-b");
+            (await context.Products.SingleAsync(p => p.Id == 2)).Name = "Blueberry";
+            await context.SaveChangesAsync();
+            await transaction.RollbackToSavepointAsync("before-b");
+            await transaction.CommitAsync();
+        }
+
+        var reads = shop.DatabaseReads;
+        Assert.Equal("Apricot", (await shop.ReadItemAsync(1))?.Name);
+
+        // B's write was undone, and its key invalidated anyway: a needless miss, never a stale entry.
+        Assert.Equal("Banana", (await shop.ReadItemAsync(2))?.Name);
+        Assert.Equal(reads + 2, shop.DatabaseReads);
+    }
+
     /// <summary>Fails every commit before it reaches the database.</summary>
     private sealed class FailingCommit : Microsoft.EntityFrameworkCore.Diagnostics.DbTransactionInterceptor
     {

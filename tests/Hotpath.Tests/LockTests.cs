@@ -372,4 +372,16 @@ public sealed class LockTests
         await Assert.ThrowsAnyAsync<RedisException>(async () => await locks.TryAcquireAsync("order:1", TimeSpan.FromSeconds(5)));
         await Assert.ThrowsAnyAsync<RedisException>(async () => await locks.AcquireAsync("order:1", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1)));
     }
+
+    [Fact]
+    public void AtMostThirtyTwoLockLabelsAreKeptAndTheRestCountAsOther()
+    {
+        // A label function that returns the name by mistake must not mint a label per lock.
+        var metrics = new LockMetrics(new HotpathMetrics(), new LockOptions { MetricsLabel = static name => name });
+
+        var labels = Enumerable.Range(0, 100).Select(i => metrics.Label($"order:{i}")).ToList();
+
+        Assert.Equal(LockMetrics.MaxLabels, labels.Distinct().Count(l => l != LockMetrics.OtherLabel));
+        Assert.Equal(100 - LockMetrics.MaxLabels, labels.Count(l => l == LockMetrics.OtherLabel));
+    }
 }
