@@ -384,4 +384,25 @@ public sealed class LockTests
         Assert.Equal(LockMetrics.MaxLabels, labels.Distinct().Count(l => l != LockMetrics.OtherLabel));
         Assert.Equal(100 - LockMetrics.MaxLabels, labels.Count(l => l == LockMetrics.OtherLabel));
     }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task AWaiterPollsNoLongerThanTheHoldersRemainingLease(string server)
+    {
+        var prefix = TestServers.UniquePrefix(nameof(AWaiterPollsNoLongerThanTheHoldersRemainingLease));
+
+        // Two services: the holder is another process as far as the waiter knows, so no release wakes it.
+        var holder = Locks(server, prefix);
+        var waiter = Locks(server, prefix, configure: o => (o.MinRetryDelay, o.MaxRetryDelay) = (TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(20)));
+        var held = await holder.AcquireAsync("job", TimeSpan.FromMilliseconds(500));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        // The holder dies without releasing: its lease ends in half a second, and the waiter's back-off
+        // (10 s or more) is cut to what the holder has left.
+        await using var next = await waiter.TryAcquireAsync("job", TimeSpan.FromSeconds(5), wait: TimeSpan.FromSeconds(15));
+
+        Assert.NotNull(next);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"the waiter took {clock.Elapsed}");
+        Assert.True(next.FencingToken > held.FencingToken);
+    }
 }

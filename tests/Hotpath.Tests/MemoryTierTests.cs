@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Hotpath.Internals;
 using Hotpath.Testing;
 
@@ -362,6 +363,18 @@ public sealed class MemoryTierTests
         Assert.True(await Eventually.TrueAsync(() => Task.FromResult(cache.Memory!.SizeBytes <= 20_000), Bound), $"{cache.Memory!.SizeBytes} bytes held");
         Assert.InRange(cache.Memory!.Count, 1, 20);
         Assert.Equal(value + 199, (await cache.GetAsync<string>("k:199")).Value);
+    }
+
+    [Fact]
+    public async Task AnEntryLeavesTheMemoryTierAfterMaxDurationWhileTheServerStillHoldsIt()
+    {
+        using var instance = TestServers.NewInstance(TestServers.Garnet, TestServers.UniquePrefix(nameof(AnEntryLeavesTheMemoryTierAfterMaxDurationWhileTheServerStillHoldsIt)), o => o.L1.MaxDuration = TimeSpan.FromMilliseconds(300));
+        var cache = await Ready(instance.Cache);
+        await cache.SetAsync("k:1", "v", TimeSpan.FromMinutes(10));
+        Assert.True(cache.Memory!.TryGet("k:1", Stopwatch.GetTimestamp(), out _));
+
+        Assert.True(await Eventually.TrueAsync(() => !cache.Memory!.TryGet("k:1", Stopwatch.GetTimestamp(), out _), Bound), "the entry outlived MaxDuration in memory");
+        Assert.Equal("v", (await cache.GetAsync<string>("k:1")).Value);
     }
 
     [Fact]
