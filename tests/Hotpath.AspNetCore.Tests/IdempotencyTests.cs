@@ -419,6 +419,70 @@ public sealed class IdempotencyTests
         Assert.Equal(1, app.Web.Services.GetRequiredService<OrderCounter>().Count);
     }
 
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task ACookieTheFirstResponseSetIsNeitherStoredNorReplayed(string server)
+    {
+        await using var app = await App.StartAsync(server, nameof(ACookieTheFirstResponseSetIsNeitherStoredNorReplayed));
+        app.Handler = run => Task.FromResult<IResult>(new WithCookie("session=cookie-secret-1", Results.Created($"/api/products/{run}", new { id = run })));
+
+        var first = await app.PostAsync("cookie", Kettle);
+        var retry = await app.PostAsync("cookie", Kettle);
+
+        Assert.Contains(first.Headers.GetValues("Set-Cookie"), v => v.Contains("cookie-secret-1", StringComparison.Ordinal));
+        Assert.True(retry.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(first.Headers.Location, retry.Headers.Location);
+        Assert.False(retry.Headers.Contains("Set-Cookie"), "a replay handed the first caller's cookie to the retry");
+        var record = await TestServers.Multiplexer(server).GetDatabase().StringGetAsync(app.Prefix + IdempotencyStore.Key(null, "cookie"));
+        Assert.True(record.HasValue);
+        Assert.DoesNotContain("cookie-secret", Encoding.UTF8.GetString((byte[])record!), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NoLogLineCarriesTheKeyTheUserOrTheBody()
+    {
+        int closedPort;
+        using (var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            closedPort = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        await using var down = await App.StartAsync(TestServers.Garnet, nameof(NoLogLineCarriesTheKeyTheUserOrTheBody), redisUrl: $"redis://127.0.0.1:{closedPort}");
+        await using var up = await App.StartAsync(TestServers.Garnet, nameof(NoLogLineCarriesTheKeyTheUserOrTheBody), o => o.MaxResponseBodySize = 10);
+
+        await down.PostAsync("key-secret-1", Kettle with { Name = "body-secret" }, user: "user-secret-id");
+        await up.PostAsync("key-secret-2", Kettle with { Name = "body-secret" }, user: "user-secret-id", path: "/api/large");
+
+        var records = down.Logs.Records.Concat(up.Logs.Records).Where(r => r.Category.StartsWith("Hotpath", StringComparison.Ordinal)).ToList();
+        Assert.Contains(records, r => r.EventId.Id == 4043);
+        Assert.Contains(records, r => r.EventId.Id == 4041);
+        foreach (var record in records)
+        {
+            foreach (var secret in new[] { "key-secret", "user-secret-id", "body-secret" })
+            {
+                Assert.DoesNotContain(secret, record.Message, StringComparison.Ordinal);
+                for (var ex = record.Exception; ex is not null; ex = ex.InnerException)
+                {
+                    Assert.DoesNotContain(secret, ex.ToString(), StringComparison.Ordinal);
+                    foreach (System.Collections.DictionaryEntry entry in ex.Data)
+                    {
+                        Assert.DoesNotContain(secret, $"{entry.Key}={entry.Value}", StringComparison.Ordinal);
+                    }
+                }
+            }
+        }
+    }
+
+    private sealed class WithCookie(string cookie, IResult inner) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.Append("Set-Cookie", cookie);
+            return inner.ExecuteAsync(httpContext);
+        }
+    }
+
     [Fact]
     public async Task WithoutUseIdempotencyAMarkedEndpointFailsLoudly()
     {

@@ -71,6 +71,10 @@ internal sealed class ShopHarness : IAsyncDisposable
 
     public ShopContext NewContext() => new(_options);
 
+    /// <summary>A context with the integration and <paramref name="interceptors"/> after it.</summary>
+    public ShopContext NewContext(params Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor[] interceptors) =>
+        new(new DbContextOptionsBuilder<ShopContext>(_options).AddInterceptors(interceptors).Options);
+
     /// <summary>Seeds rows without the integration watching (its own context without the interceptor).</summary>
     public async Task SeedAsync(params Product[] products)
     {

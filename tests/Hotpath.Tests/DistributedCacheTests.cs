@@ -198,4 +198,22 @@ public sealed class DistributedCacheTests
         // No call reached the connection while the breaker was open: not one more fault was paid for.
         Assert.Equal(seen, faults.TotalFaults);
     }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task KeysAreEscapedSoNoKeyReachesAnotherEntryOrLeavesItsArea(string server)
+    {
+        var prefix = TestServers.UniquePrefix(nameof(KeysAreEscapedSoNoKeyReachesAnotherEntryOrLeavesItsArea));
+        var cache = Cache(server, prefix);
+
+        // A session id from a cookie is user input: separators and globs in it stay inside its own key.
+        await cache.SetAsync("a:b*", Bytes("crafted"), new DistributedCacheEntryOptions());
+        await cache.SetAsync("a", Bytes("plain"), new DistributedCacheEntryOptions());
+
+        var keys = (await TestServers.KeysAsync(server, prefix + "*")).Select(k => k[prefix.Length..]).Where(k => k.StartsWith("_hotpath:dc:", StringComparison.Ordinal));
+        Assert.Equal(["_hotpath:dc:a", "_hotpath:dc:a%3Ab%2A"], keys.Order(StringComparer.Ordinal));
+        Assert.Equal("plain", Encoding.UTF8.GetString((await cache.GetAsync("a"))!));
+        Assert.Equal("crafted", Encoding.UTF8.GetString((await cache.GetAsync("a:b*"))!));
+        Assert.Null(await cache.GetAsync("a:b"));
+    }
 }

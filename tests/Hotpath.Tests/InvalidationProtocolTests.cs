@@ -13,6 +13,8 @@ public sealed class InvalidationProtocolTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
+    public static TheoryData<string> Servers => TestServers.Names;
+
     private static TestServers.Instance Instance(RedisProcess redis, string name, Action<HotpathOptions>? configure = null, string? prefix = null) =>
         OutageTests.Instance(redis, name, o =>
         {
@@ -235,4 +237,29 @@ public sealed class InvalidationProtocolTests
             NullLogger.Instance,
             new HotpathMetrics(),
             TimeProvider.System);
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task ACallWhoseTokenWasCancelledBeforeItStartedChangesNothing(string server)
+    {
+        var cache = await TestServers.ReadyAsync(TestServers.Cache(server, nameof(ACallWhoseTokenWasCancelledBeforeItStartedChangesNothing)));
+        var key = CacheKey.Create($"row:{1}:v1");
+        await cache.SetAsync(key, "current", new CacheEntryOptions { Ttl = TimeSpan.FromMinutes(1), Tags = ["rows"] });
+        Assert.Equal("current", (await cache.GetAsync<string>(key)).Value);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await cache.SetAsync(key, "other", cancellationToken: cancelled.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await cache.DeleteAsync(key, cancelled.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await cache.InvalidateTagAsync("rows", cancelled.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await cache.DeleteByPatternAsync(CacheKey.Pattern($"row:*"), cancelled.Token));
+
+        // Nothing was evicted, sent or queued: the memory tier still answers, the server still holds the entry.
+        Assert.False(cache.Replay!.IsPending, "a call that never started queued a replay");
+        Assert.True(cache.Memory!.TryGet(key, System.Diagnostics.Stopwatch.GetTimestamp(), out _), "a call that never started evicted the memory tier");
+        Assert.Equal("current", (await cache.GetAsync<string>(key)).Value);
+        Assert.True(await TestServers.Multiplexer(server).GetDatabase().KeyExistsAsync(cache.Connection.KeyPrefix + key));
+        using var other = TestServers.NewInstance(server, cache.Connection.KeyPrefix);
+        Assert.Equal("current", (await other.Cache.GetAsync<string>(key)).Value);
+    }
 }

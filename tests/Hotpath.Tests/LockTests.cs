@@ -349,4 +349,60 @@ public sealed class LockTests
         Assert.Contains(measurements, m => m is { Instrument: "hotpath.lock.timeouts", Value: 1, Label: "user" });
         Assert.DoesNotContain(measurements, m => m.Label?.Contains("alice", StringComparison.Ordinal) == true);
     }
+
+    [Fact]
+    public async Task AServerThatCannotBeReachedIsAnExceptionNeverAHeldLock()
+    {
+        int closedPort;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            closedPort = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        var options = new HotpathOptions
+        {
+            RedisUrl = $"redis://127.0.0.1:{closedPort}",
+            ConnectTimeout = TimeSpan.FromMilliseconds(300),
+            OperationTimeout = TimeSpan.FromMilliseconds(300),
+        };
+        using var connection = HotpathConnection.Create(options, NullLoggerFactory.Instance);
+        var locks = LockService.Create(connection, new LockOptions(), new HotpathMetrics(), NullLoggerFactory.Instance, TimeProvider.System);
+
+        await Assert.ThrowsAnyAsync<RedisException>(async () => await locks.TryAcquireAsync("order:1", TimeSpan.FromSeconds(5)));
+        await Assert.ThrowsAnyAsync<RedisException>(async () => await locks.AcquireAsync("order:1", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1)));
+    }
+
+    [Fact]
+    public void AtMostThirtyTwoLockLabelsAreKeptAndTheRestCountAsOther()
+    {
+        // A label function that returns the name by mistake must not mint a label per lock.
+        var metrics = new LockMetrics(new HotpathMetrics(), new LockOptions { MetricsLabel = static name => name });
+
+        var labels = Enumerable.Range(0, 100).Select(i => metrics.Label($"order:{i}")).ToList();
+
+        Assert.Equal(LockMetrics.MaxLabels, labels.Distinct().Count(l => l != LockMetrics.OtherLabel));
+        Assert.Equal(100 - LockMetrics.MaxLabels, labels.Count(l => l == LockMetrics.OtherLabel));
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task AWaiterPollsNoLongerThanTheHoldersRemainingLease(string server)
+    {
+        var prefix = TestServers.UniquePrefix(nameof(AWaiterPollsNoLongerThanTheHoldersRemainingLease));
+
+        // Two services: the holder is another process as far as the waiter knows, so no release wakes it.
+        var holder = Locks(server, prefix);
+        var waiter = Locks(server, prefix, configure: o => (o.MinRetryDelay, o.MaxRetryDelay) = (TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(20)));
+        var held = await holder.AcquireAsync("job", TimeSpan.FromMilliseconds(500));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        // The holder dies without releasing: its lease ends in half a second, and the waiter's back-off
+        // (10 s or more) is cut to what the holder has left.
+        await using var next = await waiter.TryAcquireAsync("job", TimeSpan.FromSeconds(5), wait: TimeSpan.FromSeconds(15));
+
+        Assert.NotNull(next);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"the waiter took {clock.Elapsed}");
+        Assert.True(next.FencingToken > held.FencingToken);
+    }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Hotpath.Internals;
 using Hotpath.Testing;
 
@@ -345,6 +346,35 @@ public sealed class MemoryTierTests
 
         Assert.True(await Eventually.TrueAsync(() => Task.FromResult(cache.Memory!.Count <= 50), Bound));
         Assert.Equal(199, (await cache.GetAsync<int>("k:199")).Value);
+    }
+
+    [Fact]
+    public async Task TheMemoryTierStaysWithinItsSizeBound()
+    {
+        using var instance = TestServers.NewInstance(TestServers.Garnet, TestServers.UniquePrefix(nameof(TheMemoryTierStaysWithinItsSizeBound)), o => o.L1.MaxSizeBytes = 20_000);
+        var cache = await Ready(instance.Cache);
+        var value = new string('v', 1000);
+        for (var i = 0; i < 200; i++)
+        {
+            await cache.SetAsync($"k:{i}", value + i);
+        }
+
+        // Far below the entry bound: only the size bound can keep it to about twenty entries.
+        Assert.True(await Eventually.TrueAsync(() => Task.FromResult(cache.Memory!.SizeBytes <= 20_000), Bound), $"{cache.Memory!.SizeBytes} bytes held");
+        Assert.InRange(cache.Memory!.Count, 1, 20);
+        Assert.Equal(value + 199, (await cache.GetAsync<string>("k:199")).Value);
+    }
+
+    [Fact]
+    public async Task AnEntryLeavesTheMemoryTierAfterMaxDurationWhileTheServerStillHoldsIt()
+    {
+        using var instance = TestServers.NewInstance(TestServers.Garnet, TestServers.UniquePrefix(nameof(AnEntryLeavesTheMemoryTierAfterMaxDurationWhileTheServerStillHoldsIt)), o => o.L1.MaxDuration = TimeSpan.FromMilliseconds(300));
+        var cache = await Ready(instance.Cache);
+        await cache.SetAsync("k:1", "v", TimeSpan.FromMinutes(10));
+        Assert.True(cache.Memory!.TryGet("k:1", Stopwatch.GetTimestamp(), out _));
+
+        Assert.True(await Eventually.TrueAsync(() => !cache.Memory!.TryGet("k:1", Stopwatch.GetTimestamp(), out _), Bound), "the entry outlived MaxDuration in memory");
+        Assert.Equal("v", (await cache.GetAsync<string>("k:1")).Value);
     }
 
     [Fact]

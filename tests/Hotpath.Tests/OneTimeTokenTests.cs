@@ -135,4 +135,25 @@ public sealed class OneTimeTokenTests
         Assert.Single(results, r => r.IsValid);
         Assert.False((await tokens.ConsumeAsync<string>("confirm", expiring)).IsValid);
     }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task AnUnreadablePayloadIsRefusedAndLoggedWithoutTheTokenTheHashOrThePayload(string server)
+    {
+        var logs = new CapturingLoggerProvider();
+        var options = new HotpathOptions { RedisUrl = TestServers.Url(server), KeyPrefix = TestServers.UniquePrefix(nameof(AnUnreadablePayloadIsRefusedAndLoggedWithoutTheTokenTheHashOrThePayload)) };
+        var tokens = OneTimeTokenService.Create(HotpathConnection.Wrap(TestServers.Multiplexer(server), options, NullLogger.Instance), options, logs, TimeProvider.System);
+        var token = await tokens.CreateAsync("invite:secret-purpose", "payload-secret-text", TimeSpan.FromMinutes(5));
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(token)));
+
+        // Read as the wrong type: the token is consumed and refused, and the log says only the type and why.
+        Assert.False((await tokens.ConsumeAsync<ResetRequest>("invite:secret-purpose", token)).IsValid);
+
+        var record = Assert.Single(logs.Records, r => r.EventId.Id == 4021);
+        Assert.Contains(nameof(ResetRequest), record.Message, StringComparison.Ordinal);
+        foreach (var secret in new[] { token, hash, "payload-secret", "secret-purpose" })
+        {
+            Assert.DoesNotContain(secret, logs.AllText, StringComparison.Ordinal);
+        }
+    }
 }

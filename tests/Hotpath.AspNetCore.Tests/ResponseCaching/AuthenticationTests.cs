@@ -227,4 +227,56 @@ public sealed class AuthenticationTests
         Assert.Equal(("alice 2", "MISS"), withSession);
         Assert.Equal(("alice 3", "MISS"), withSessionAgain);
     }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task APerUserPolicyRunsASignedInUserWithoutTheIdClaimUncachedAndNeverServesThemTheSharedEntry(string server)
+    {
+        var calls = 0;
+        await using var app = await ResponseCacheTestApp.StartAsync(server, a =>
+        {
+            a.UseAuthentication();
+            a.UseHotpathResponseCache();
+            a.MapGet("/me", (HttpContext context) => WhoAmI(context, ref calls)).CacheResponse(p => p.Expire(TimeSpan.FromMinutes(1)).PerUser());
+        }, cache: o => o.UserIdClaimType = "tenant_user_id", services: ResponseCacheTestApp.AddHeaderAuthentication);
+
+        // Without the claim there is no user to key by: keyed as nobody, alice would share the anonymous entry.
+        var anonymous = await app.GetBodyAsync("/me");
+        var alice = await app.GetBodyAsync("/me", r => r.Headers.Add(ResponseCacheTestApp.TestUserHeader, "alice"));
+        var aliceAgain = await app.GetBodyAsync("/me", r => r.Headers.Add(ResponseCacheTestApp.TestUserHeader, "alice"));
+        var anonymousAgain = await app.GetBodyAsync("/me");
+
+        Assert.Equal(("anonymous 1", "MISS"), anonymous);
+        Assert.Equal(("alice 2", "MISS"), alice);
+        Assert.Equal(("alice 3", "MISS"), aliceAgain);
+        Assert.Equal(("anonymous 1", "HIT"), anonymousAgain);
+        Assert.DoesNotContain(app.StoredResponseKeys(), k => k.Contains("alice", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task APerUserResponseIsNotStoredWhenTheRequestIsNoLongerSignedInAsTheUserItsKeyWasBuiltFor(string server)
+    {
+        var calls = 0;
+        await using var app = await ResponseCacheTestApp.StartAsync(server, a =>
+        {
+            a.UseAuthentication();
+            a.UseHotpathResponseCache();
+            a.MapGet("/switch", (HttpContext context) =>
+            {
+                // The handler signs the request in as bob: its response is bob's, under a key built for alice.
+                context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, "bob")], ResponseCacheTestApp.TestScheme));
+                return WhoAmI(context, ref calls);
+            }).CacheResponse(p => p.Expire(TimeSpan.FromMinutes(1)).PerUser());
+        }, services: ResponseCacheTestApp.AddHeaderAuthentication);
+
+        var first = await app.GetBodyAsync("/switch", r => r.Headers.Add(ResponseCacheTestApp.TestUserHeader, "alice"));
+        var again = await app.GetBodyAsync("/switch", r => r.Headers.Add(ResponseCacheTestApp.TestUserHeader, "alice"));
+
+        Assert.Equal(("bob 1", "MISS"), first);
+        Assert.Equal(("bob 2", "MISS"), again);
+
+        // The claim the miss placed is given back once the response has completed.
+        Assert.True(await Eventually.TrueAsync(() => app.StoredResponseKeys().Count == 0), "a response was stored under alice's key");
+    }
 }

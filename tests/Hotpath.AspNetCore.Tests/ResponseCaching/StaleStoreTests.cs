@@ -142,4 +142,48 @@ public sealed class StaleStoreTests
 
         Assert.True(await Eventually.TrueAsync(async () => (await second.GetBodyAsync("/api/products")).Body == "list v2", TimeSpan.FromSeconds(10)));
     }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task WhileADeadInstancesClaimLastsOthersServeWithoutStoringThenItLapses(string server)
+    {
+        var calls = 0;
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var never = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var dying = await ResponseCacheTestApp.StartAsync(server, a =>
+        {
+            a.UseHotpathResponseCache();
+            a.MapGet("/report", async () =>
+            {
+                entered.TrySetResult();
+                await never.Task;
+                return "never sent";
+            }).CacheResponse(TimeSpan.FromMinutes(5));
+        }, hotpath: o => o.LeaseDuration = TimeSpan.FromSeconds(5));
+        await using var other = await ResponseCacheTestApp.StartAsync(server, a =>
+        {
+            a.UseHotpathResponseCache();
+            a.MapGet("/report", () => $"report {Interlocked.Increment(ref calls)}").CacheResponse(TimeSpan.FromMinutes(5));
+        }, hotpath: o => o.KeyPrefix = dying.KeyPrefix);
+
+        // The first instance claims the key and hangs, as if it had died mid-request.
+        var hung = dying.GetBodyAsync("/report");
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        try
+        {
+            // The other instance does not wait for it and does not overwrite its claim.
+            Assert.Equal(("report 1", "MISS"), await other.GetBodyAsync("/report"));
+            Assert.Equal(("report 2", "MISS"), await other.GetBodyAsync("/report"));
+
+            // Once the claim's lease has lapsed, a miss stores again.
+            Assert.True(
+                await Eventually.TrueAsync(async () => (await other.GetBodyAsync("/report")).CacheStatus == "HIT", TimeSpan.FromSeconds(20)),
+                "the dead instance's claim never lapsed");
+        }
+        finally
+        {
+            never.SetResult();
+            await hung;
+        }
+    }
 }

@@ -127,6 +127,29 @@ public sealed class LocalAdmissionTests
 
     [Theory]
     [MemberData(nameof(Cases))]
+    public async Task ConcurrentRequestsThatFindTheAllowanceEmptyShareOneLeaseAtATime(string server, string algorithm)
+    {
+        var factory = RateLimiterKit.Factory(server, TestServers.UniquePrefix(nameof(ConcurrentRequestsThatFindTheAllowanceEmptyShareOneLeaseAtATime)));
+        using var limiter = Create(factory, algorithm, "alice", 1_000_000, TimeSpan.FromHours(1), batch: 50);
+        using var start = new ManualResetEventSlim();
+
+        // 200 requests at once on a partition with no allowance yet: each lease tops up to 50, so four
+        // leases in a row serve them all; a lease per waiting request would be 200 calls.
+        var acquires = Enumerable.Range(0, 200).Select(_ => Task.Run(async () =>
+        {
+            start.Wait();
+            using var lease = await limiter.AcquireAsync(1);
+            return lease.IsAcquired;
+        })).ToArray();
+        start.Set();
+        var results = await Task.WhenAll(acquires);
+
+        Assert.All(results, Assert.True);
+        Assert.InRange(factory.ServerCalls, 4, 20);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
     public async Task APartitionOverItsLimitRefusesWithoutAServerCallUntilItsRetryAfter(string server, string algorithm)
     {
         var factory = RateLimiterKit.Factory(server, TestServers.UniquePrefix(nameof(APartitionOverItsLimitRefusesWithoutAServerCallUntilItsRetryAfter)));

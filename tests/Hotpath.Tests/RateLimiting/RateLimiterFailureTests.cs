@@ -99,6 +99,32 @@ public sealed class RateLimiterFailureTests
     }
 
     [Fact]
+    public async Task DecisionsAgainstAServerThatIsDownFailAtOnce()
+    {
+        using var connection = HotpathConnection.Create(
+            new HotpathOptions
+            {
+                RedisUrl = $"redis://127.0.0.1:{ClosedPort()}",
+                ConnectTimeout = TimeSpan.FromSeconds(2),
+                OperationTimeout = TimeSpan.FromSeconds(2),
+            },
+            NullLoggerFactory.Instance);
+        var factory = RateLimiterKit.Factory(connection);
+        using var limiter = RateLimiterKit.Create(factory, RateLimiterKit.FixedWindow, "alice", 1000, TimeSpan.FromHours(1));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        for (var i = 0; i < 50; i++)
+        {
+            using var lease = await limiter.AcquireAsync(1);
+            Assert.True(lease.Decision().IsLocal);
+        }
+
+        // Waiting for a reconnect or the operation timeout would cost 50 × 2 s; failing at once costs next to nothing.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"50 decisions took {clock.Elapsed}");
+        Assert.Equal(50, factory.TotalFaults);
+    }
+
+    [Fact]
     public async Task AdmittedAndRejectedDecisionsAreCountedPerPolicyOnTheHotpathMeter()
     {
         var metrics = new HotpathMetrics();

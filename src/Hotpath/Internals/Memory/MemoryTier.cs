@@ -70,6 +70,9 @@ internal sealed class MemoryTier
 
     public int Count => _entries.Count;
 
+    /// <summary>The entries' approximate size (serialized bytes), the quantity bounded by <see cref="MemoryTierOptions.MaxSizeBytes"/>.</summary>
+    public long SizeBytes => Interlocked.Read(ref _size);
+
     /// <summary>
     /// False while the backplane is down: this instance cannot hear other instances' invalidations, so
     /// it neither serves nor stores memory entries until the subscription is back and the tier cleared.
