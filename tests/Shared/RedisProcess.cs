@@ -123,8 +123,26 @@ internal sealed class RedisProcess : IDisposable
         }
     }
 
-    public async Task<RedisResult> Command(string command, params object[] args) =>
-        await _admin!.GetDatabase().ExecuteAsync(command, args);
+    /// <summary>
+    /// Runs an admin command. Right after a restart the admin connection may still be reconnecting: a
+    /// connection failure is retried for up to 10 seconds, since the command is the test's, not the
+    /// library's under test.
+    /// </summary>
+    public async Task<RedisResult> Command(string command, params object[] args)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return await _admin!.GetDatabase().ExecuteAsync(command, args);
+            }
+            catch (RedisConnectionException) when (clock.Elapsed < TimeSpan.FromSeconds(10) && _process is { HasExited: false })
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
 
     public void Dispose()
     {
