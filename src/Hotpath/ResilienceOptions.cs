@@ -29,8 +29,8 @@ public sealed class ResilienceOptions
 
     /// <summary>
     /// On a replicated deployment (<c>redis+cluster://</c> or <c>redis+sentinel://</c>), whether an
-    /// instance that loses a connection to any of its servers, or whose connection re-reads the
-    /// deployment's roles (a primary switch), resets the cache, as after an overflowed
+    /// instance that loses a connection to any of its servers, or (on Sentinel) whose connection moves
+    /// to another primary, resets the cache, as after an overflowed
     /// replay queue: every cached value written before reads as a miss on it at once and on the other
     /// instances when the backplane announces it, and until the reset has landed the instance trusts no
     /// server entry. Replication is asynchronous, so a replica promoted after a crash or a failover may

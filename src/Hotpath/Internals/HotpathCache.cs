@@ -25,6 +25,7 @@ internal sealed partial class HotpathCache : ICache, IInvalidationTarget, IDispo
     private readonly InvalidationReplay? _replay;
     private readonly InvalidationProtocol _protocol;
     private readonly BurstLog? _failoverLog;
+    private string? _sentinelPrimary;
 
     public HotpathCache(HotpathConnection connection, HotpathOptions options, ILoggerFactory loggerFactory, HotpathMetrics metrics, TimeProvider? time = null)
     {
@@ -56,7 +57,11 @@ internal sealed partial class HotpathCache : ICache, IInvalidationTarget, IDispo
             {
                 _failoverLog = new BurstLog(_time, options.FaultLogInterval);
                 connection.Multiplexer!.ConnectionFailed += OnConnectionFailed;
-                connection.Multiplexer.ConfigurationChanged += OnConfigurationChanged;
+                if (connection.Settings.Mode == RedisServerMode.Sentinel)
+                {
+                    _sentinelPrimary = SentinelPrimary();
+                    connection.Multiplexer.ConfigurationChanged += OnConfigurationChanged;
+                }
             }
         }
     }
@@ -84,7 +89,10 @@ internal sealed partial class HotpathCache : ICache, IInvalidationTarget, IDispo
         if (_failoverLog is not null)
         {
             _connection.Multiplexer!.ConnectionFailed -= OnConnectionFailed;
-            _connection.Multiplexer.ConfigurationChanged -= OnConfigurationChanged;
+            if (_connection.Settings.Mode == RedisServerMode.Sentinel)
+            {
+                _connection.Multiplexer.ConfigurationChanged -= OnConfigurationChanged;
+            }
         }
 
         _backplane?.Dispose();
@@ -113,20 +121,48 @@ internal sealed partial class HotpathCache : ICache, IInvalidationTarget, IDispo
     }
 
     /// <summary>
-    /// On Cluster or Sentinel, the connection re-read the deployment's roles (a Sentinel primary switch,
-    /// a cluster failover seen through MOVED, a reconnect): while it moved, writes may have reached the old
-    /// primary and the new one alike, and the old one's are lost when it becomes a replica, so entries on
-    /// the new primary written after the reset at the lost connection can still be older than a write this
-    /// instance had acknowledged. A second reset, written through the connection as it is now, outdates
-    /// them too.
+    /// On Sentinel, the connection re-read the deployment's roles and now writes to another primary:
+    /// while it moved, writes may have reached the old primary and the new one alike, and the old one's
+    /// are dropped when it becomes a replica, so an entry on the new primary written after the reset at
+    /// the lost connection can still be older than a write this instance had acknowledged. A second
+    /// reset, written through the connection as it is now, outdates it too. A re-read that finds the
+    /// same primary (they happen at start-up and on reconnects) changes nothing. On a cluster a
+    /// failover follows a crash (the lost connection resets) or is coordinated by the servers, which
+    /// stop the old primary's writes first, so only the lost connection counts there.
     /// </summary>
     private void OnConfigurationChanged(object? sender, EndPointEventArgs e)
     {
+        var primary = SentinelPrimary();
+        if (primary is null)
+        {
+            return;
+        }
+
+        var before = Interlocked.Exchange(ref _sentinelPrimary, primary);
+        if (before is null || before == primary)
+        {
+            return;
+        }
+
         _replay!.RequestReset();
         if (_failoverLog!.ShouldLog(out var suppressed))
         {
-            Log.ResettingAfterTopologyChange(_logger, Format(e.EndPoint), suppressed);
+            Log.ResettingAfterTopologyChange(_logger, primary, suppressed);
         }
+    }
+
+    /// <summary>The server a Sentinel connection writes to now, if it knows one.</summary>
+    private string? SentinelPrimary()
+    {
+        foreach (var server in _connection.Multiplexer!.GetServers())
+        {
+            if (server.IsConnected && !server.IsReplica && server.ServerType != ServerType.Sentinel)
+            {
+                return Format(server.EndPoint);
+            }
+        }
+
+        return null;
     }
 
     private static string Format(System.Net.EndPoint? endPoint) => endPoint switch

@@ -56,6 +56,6 @@ internal static partial class Log
     [LoggerMessage(33, LogLevel.Warning, "Hotpath lost its connection to {EndPoint} ({FailureType}) of a replicated deployment; a replica that takes over may lack acknowledged writes, so the cache resets: every cached value written before reads as a miss. {Suppressed} more were not logged.")]
     public static partial void ResettingAfterLostConnection(ILogger logger, string endPoint, StackExchange.Redis.ConnectionFailureType failureType, long suppressed);
 
-    [LoggerMessage(34, LogLevel.Warning, "Hotpath's connection re-read the roles of a replicated deployment after a change at {EndPoint}; the primary it writes to may have moved, and a write acknowledged by the old one may be missing on the new one, so the cache resets: every cached value written before reads as a miss. {Suppressed} more were not logged.")]
+    [LoggerMessage(34, LogLevel.Warning, "Hotpath's Sentinel connection now writes to another primary, {EndPoint}; a write the old one acknowledged may be missing there, so the cache resets: every cached value written before reads as a miss. {Suppressed} more were not logged.")]
     public static partial void ResettingAfterTopologyChange(ILogger logger, string endPoint, long suppressed);
 }
