@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using Hotpath.Testing;
 
 namespace Hotpath.Api.Tests.Consistency;
 
@@ -137,7 +138,8 @@ internal sealed partial class SampleProcess : IDisposable
 
         BaseAddress = await _listening.Task;
         using var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
-        while (true)
+        var remaining = bound - clock.Elapsed;
+        var healthy = await Eventually.TrueAsync(async () =>
         {
             if (HasExited)
             {
@@ -147,21 +149,16 @@ internal sealed partial class SampleProcess : IDisposable
             try
             {
                 using var response = await client.GetAsync("/healthz");
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
+                return response.IsSuccessStatusCode;
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
+                return false;
             }
-
-            if (clock.Elapsed > bound)
-            {
-                throw new InvalidOperationException("/healthz never answered 200");
-            }
-
-            await Task.Delay(100);
+        }, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+        if (!healthy)
+        {
+            throw new InvalidOperationException("/healthz never answered 200");
         }
     }
 
