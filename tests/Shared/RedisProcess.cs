@@ -100,6 +100,15 @@ internal sealed class RedisProcess : IDisposable
                 if (read >= 5 && System.Text.Encoding.ASCII.GetString(buffer, 0, 5) == "+PONG")
                 {
                     _admin ??= await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Port},allowAdmin=true,abortConnect=false");
+
+                    // After a restart the admin connection reconnects in the background: a command sent
+                    // before it has would fail, so the restart is over once it is back (bounded).
+                    var admin = _admin;
+                    if (!await Eventually.TrueAsync(() => admin.IsConnected, TimeSpan.FromSeconds(10)))
+                    {
+                        throw new InvalidOperationException("the admin connection did not come back after the restart");
+                    }
+
                     return;
                 }
             }
@@ -123,30 +132,8 @@ internal sealed class RedisProcess : IDisposable
         }
     }
 
-    /// <summary>
-    /// Runs an admin command. Right after a restart the admin connection may still be reconnecting: a
-    /// connection failure is retried for up to 10 seconds, since the command is the test's, not the
-    /// library's under test.
-    /// </summary>
-    public async Task<RedisResult> Command(string command, params object[] args)
-    {
-        RedisResult? result = null;
-        await Eventually.TrueAsync(async () =>
-        {
-            try
-            {
-                result = await _admin!.GetDatabase().ExecuteAsync(command, args);
-                return true;
-            }
-            catch (RedisConnectionException) when (_process is { HasExited: false })
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(10));
-
-        // Still failing: let the last attempt's error reach the test.
-        return result ?? await _admin!.GetDatabase().ExecuteAsync(command, args);
-    }
+    public async Task<RedisResult> Command(string command, params object[] args) =>
+        await _admin!.GetDatabase().ExecuteAsync(command, args);
 
     public void Dispose()
     {
