@@ -8,7 +8,7 @@ namespace Hotpath.Api.Throttling;
 /// <remarks>
 /// The defaults let one client read the featured list 1000 times in a burst (the lesson's "1000 requests,
 /// 1 query") with room for the requests around it, and hold it to 100 a second after that; a lease every
-/// 25 requests or so makes the limiter cost about 0.04 round trips per request.
+/// 100 requests or so makes the limiter cost about 0.01 round trips per request.
 /// </remarks>
 internal sealed class ApiRateLimits
 {
@@ -29,10 +29,12 @@ internal sealed class ApiRateLimits
 
     /// <summary>
     /// Tokens one lease takes from the cache server: 0 (every request is one script run, exact) or between 2
-    /// and <see cref="TokenLimit"/>. The default is 50: about one round trip per 25 requests, and at most 50
-    /// tokens per client and instance held at any time (docs/rate-limiting.md, local admission).
+    /// and <see cref="TokenLimit"/>. The default is 200: about one round trip per 100 requests, and at most 200
+    /// tokens per client and instance held at any time (docs/rate-limiting.md, local admission). Half a
+    /// batch is what a busy instance may admit while the next lease is on its way; a smaller batch runs dry
+    /// first and its requests wait for the lease.
     /// </summary>
-    public int BatchSize { get; set; } = 50;
+    public int BatchSize { get; set; } = 200;
 
     /// <summary>The most clients whose leased tokens an instance keeps; the least recently seen are dropped beyond it. The default is 10 000.</summary>
     public int MaxPartitions { get; set; } = 10_000;

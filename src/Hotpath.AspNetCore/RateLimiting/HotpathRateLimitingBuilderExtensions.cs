@@ -59,6 +59,7 @@ public static class HotpathRateLimitingBuilderExtensions
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<IOptions<HotpathOptions>>().Value.FaultLogInterval,
                 rateLimiting.UnavailableRetryAfter);
+            factory.AdmitsSynchronously = new SynchronousAdmission(sp.GetRequiredService<Microsoft.AspNetCore.Http.IHttpContextAccessor>()).Allowed;
             if (rateLimiting.EmitHeaders)
             {
                 factory.Observer = sp.GetRequiredService<RateLimitHeaders>().Observe;

@@ -73,6 +73,13 @@ public sealed class HotpathRateLimiterFactory
     internal Action<HotpathRateLimitDecision>? Observer { get; set; }
 
     /// <summary>
+    /// Whether a synchronous <c>AttemptAcquire</c> may admit from a partition's leased allowance right now;
+    /// unset, it may. The ASP.NET Core integration refuses it for a request whose endpoint has a rate
+    /// limiting policy of its own, where the middleware would drop the admitted lease and acquire again.
+    /// </summary>
+    internal Func<bool>? AdmitsSynchronously { get; set; }
+
+    /// <summary>
     /// Creates the limiter of one partition of a fixed window policy. Creating is free of I/O; limiters
     /// of the same policy name and partition key share their count, in every process.
     /// </summary>

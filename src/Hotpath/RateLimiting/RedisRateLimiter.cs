@@ -42,10 +42,28 @@ internal sealed partial class RedisRateLimiter : RateLimiter
         TotalFailedLeases = Volatile.Read(ref _failed),
     };
 
+    /// <summary>
+    /// Decides without I/O or it does not decide: in process with the cache disabled; from the leased
+    /// allowance under local admission while it covers the request; otherwise an undecided lease (not
+    /// acquired, no metadata), and the caller goes on to <c>AcquireAsync</c>.
+    /// </summary>
     protected override RateLimitLease AttemptAcquireCore(int permitCount)
     {
         Validate(permitCount);
-        return _factory.Database is null ? DecideLocally(permitCount, unavailable: false) : UndecidedLease.Instance;
+        var db = _factory.Database;
+        if (db is null)
+        {
+            return DecideLocally(permitCount, unavailable: false);
+        }
+
+        if (_algorithm.LocalAdmission is { } admission && permitCount > 0 && permitCount <= admission.BatchSize
+            && _factory.AdmitsSynchronously?.Invoke() != false
+            && TakeFromAllowance(db, admission, Allowance(admission), permitCount) is { } taken)
+        {
+            return Complete(taken, taken.Remaining);
+        }
+
+        return UndecidedLease.Instance;
     }
 
     protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)

@@ -235,6 +235,49 @@ public sealed class RateLimitingHttpTests
 
     [Theory]
     [MemberData(nameof(Servers))]
+    public async Task AGlobalBucketAdmittingLocallyChargesARequestOnceWhetherOrNotItsEndpointHasAPolicyOfItsOwn(string server)
+    {
+        // The middleware tries the global limiter synchronously, then the endpoint's policy; when that try
+        // does not acquire, it drops the global lease and acquires both again. A global bucket that admitted
+        // in the try would then be charged twice for every request to /api/login.
+        await using var app = await RateLimitingHost.StartOnAsync(server, nameof(AGlobalBucketAdmittingLocallyChargesARequestOnceWhetherOrNotItsEndpointHasAPolicyOfItsOwn),
+            o =>
+            {
+                o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(ctx => RateLimitPartition.GetHotpathTokenBucketLimiter(ctx, "api", HotpathPartitionKeys.ClientIp(ctx), _ => new()
+                {
+                    TokenLimit = 40, TokensPerPeriod = 1, ReplenishmentPeriod = TimeSpan.FromHours(1), LocalAdmission = { BatchSize = 10 },
+                }));
+                o.AddPolicy("login", ctx => RateLimitPartition.GetHotpathFixedWindowLimiter(ctx, "login", HotpathPartitionKeys.ClientIp(ctx), _ => new() { PermitLimit = 1000 }));
+            },
+            app =>
+            {
+                app.MapGet("/api/products", () => "ok");
+                app.MapPost("/api/login", () => "ok").RequireRateLimiting("login");
+            });
+        var client = app.GetTestClient();
+
+        var admitted = 0;
+        for (var i = 0; i < 60; i++)
+        {
+            using var request = new HttpRequestMessage(i % 2 == 0 ? HttpMethod.Get : HttpMethod.Post, i % 2 == 0 ? "/api/products" : "/api/login");
+            request.Headers.Add(RateLimitingHost.PeerHeader, "192.0.2.7");
+            using var response = await client.SendAsync(request);
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                admitted++;
+            }
+            else
+            {
+                Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+            }
+        }
+
+        // One instance uses every token it leased: the bucket's 40, each request charged once.
+        Assert.Equal(40, admitted);
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
     public async Task EnableRateLimitingMetadataAppliesAHotpathPolicyAndTheApplicationsOnRejectedStillRuns(string server)
     {
         await using var app = await RateLimitingHost.StartOnAsync(server, nameof(EnableRateLimitingMetadataAppliesAHotpathPolicyAndTheApplicationsOnRejectedStillRuns),

@@ -77,6 +77,42 @@ public sealed class LocalAdmissionTests
 
     [Theory]
     [MemberData(nameof(Cases))]
+    public async Task AttemptAcquireAdmitsFromTheLeasedAllowanceWithoutARoundTripAndOnlyThen(string server, string algorithm)
+    {
+        var factory = RateLimiterKit.Factory(server, TestServers.UniquePrefix(nameof(AttemptAcquireAdmitsFromTheLeasedAllowanceWithoutARoundTripAndOnlyThen)));
+        using var limiter = Create(factory, algorithm, "alice", 100, TimeSpan.FromHours(1), batch: 20);
+
+        // Nothing leased yet: the synchronous try neither decides nor goes to the server.
+        using (var before = limiter.AttemptAcquire(1))
+        {
+            Assert.False(before.IsAcquired);
+            Assert.False(before.TryGetMetadata(HotpathRateLimitMetadata.Decision, out _));
+        }
+
+        Assert.Equal(0, factory.ServerCalls);
+        using (var first = await limiter.AcquireAsync(1))
+        {
+            Assert.True(first.IsAcquired);
+        }
+
+        Assert.Equal(1, factory.ServerCalls);
+
+        // 19 permits are left of the lease: each try takes one, in process. The one prefetch that starts
+        // from half a batch down is the only other server call.
+        for (var i = 0; i < 19; i++)
+        {
+            using var lease = limiter.AttemptAcquire(1);
+            Assert.True(lease.IsAcquired, $"try {i + 1} was not admitted from the allowance.");
+            Assert.True(lease.Decision().IsFromAllowance);
+        }
+
+        Assert.InRange(factory.ServerCalls, 1, 2);
+        Assert.Equal(20, limiter.GetStatistics()!.TotalSuccessfulLeases);
+        Assert.Equal(0, limiter.GetStatistics()!.TotalFailedLeases);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
     public async Task AThousandAdmissionsWithABatchOfFiftyCostAtMostAHundredServerCalls(string server, string algorithm)
     {
         var factory = RateLimiterKit.Factory(server, TestServers.UniquePrefix(nameof(AThousandAdmissionsWithABatchOfFiftyCostAtMostAHundredServerCalls)));
