@@ -22,7 +22,8 @@ public sealed class HotpathLocalAdmissionOptions
     /// <summary>
     /// The permits one lease takes from the server: 0 (off, the default) or between 2 and the policy's
     /// limit. A larger batch means fewer round trips (about one per <c>BatchSize / 2</c> admissions) and
-    /// more permits an instance can hold unused.
+    /// more permits an instance can hold unused. Half a batch should outlast one lease's round trip at the
+    /// partition's peak rate on one instance; a smaller batch runs dry and its requests wait for the lease.
     /// </summary>
     public int BatchSize { get; set; }
 

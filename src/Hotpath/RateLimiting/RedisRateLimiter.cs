@@ -56,7 +56,7 @@ internal sealed partial class RedisRateLimiter : RateLimiter
             return DecideLocally(permitCount, unavailable: false);
         }
 
-        if (_algorithm.LocalAdmission is { } admission && permitCount > 0 && permitCount <= admission.BatchSize
+        if (LocalAdmissionFor(permitCount) is { } admission
             && _factory.AdmitsSynchronously?.Invoke() != false
             && TakeFromAllowance(db, admission, Allowance(admission), permitCount) is { } taken)
         {
@@ -76,10 +76,14 @@ internal sealed partial class RedisRateLimiter : RateLimiter
             return new ValueTask<RateLimitLease>(DecideLocally(permitCount, unavailable: false));
         }
 
-        return _algorithm.LocalAdmission is { } admission && permitCount > 0 && permitCount <= admission.BatchSize
+        return LocalAdmissionFor(permitCount) is { } admission
             ? AdmitFromAllowance(db, admission, permitCount, cancellationToken)
             : DecideOnServerAsync(db, permitCount, allowance: null);
     }
+
+    /// <summary>The policy's local admission when it can cover a request of <paramref name="permitCount"/> permits (1 up to a batch), else null: the server decides.</summary>
+    private LocalAdmission? LocalAdmissionFor(int permitCount) =>
+        _algorithm.LocalAdmission is { } admission && permitCount > 0 && permitCount <= admission.BatchSize ? admission : null;
 
     /// <summary>One script run decides; under local admission (<paramref name="allowance"/> set) the answer also says whether the partition is still near its limit.</summary>
     private async ValueTask<RateLimitLease> DecideOnServerAsync(IDatabase db, int permitCount, LocalAllowance? allowance)
