@@ -11,4 +11,7 @@ internal sealed class RateLimitPolicyInfo(string name, long limit, TimeSpan wind
 
     /// <summary>The quoted policy name of the response headers, computed once by the HTTP integration.</summary>
     public string? HeaderPrefix { get; set; }
+
+    /// <summary>The policy's whole <c>RateLimit-Policy</c> entry, computed once by the HTTP integration.</summary>
+    public string? PolicyHeader { get; set; }
 }

@@ -34,9 +34,9 @@ internal sealed class RateLimitHeaders(IHttpContextAccessor accessor, HotpathRat
         var feature = context.Features.Get<DecisionsFeature>();
         if (feature is null)
         {
-            feature = new DecisionsFeature();
+            feature = new DecisionsFeature(context);
             context.Features.Set(feature);
-            context.Response.OnStarting(static state => Write((HttpContext)state), context);
+            context.Response.OnStarting(static state => ((DecisionsFeature)state).Write(), feature);
         }
 
         feature.Add(decision);
@@ -57,47 +57,15 @@ internal sealed class RateLimitHeaders(IHttpContextAccessor accessor, HotpathRat
         }
     }
 
-    private static Task Write(HttpContext context)
-    {
-        var decisions = context.Features.Get<DecisionsFeature>()?.Snapshot();
-        if (decisions is null || decisions.Count == 0)
-        {
-            return Task.CompletedTask;
-        }
+    /// <summary><c>"name";q=limit;w=seconds</c>: the same for every decision of a policy, so formatted once per policy.</summary>
+    private static string PolicyValue(RateLimitPolicyInfo info) =>
+        info.PolicyHeader ??= string.Create(CultureInfo.InvariantCulture, $"{Prefix(info)};q={info.Limit};w={Seconds(info.Window)}");
 
-        var headers = context.Response.Headers;
-        var policy = new StringBuilder();
-        var state = new StringBuilder();
-        var retryAfter = TimeSpan.Zero;
-        foreach (var decision in decisions)
-        {
-            if (policy.Length > 0)
-            {
-                policy.Append(", ");
-                state.Append(", ");
-            }
+    /// <summary><c>"name";r=remaining;t=seconds</c>: one string, formatted on the stack.</summary>
+    private static string StateValue(HotpathRateLimitDecision decision) =>
+        string.Create(CultureInfo.InvariantCulture, stackalloc char[128], $"{Prefix(decision.Policy)};r={Math.Max(0, decision.Remaining)};t={Seconds(decision.Reset)}");
 
-            var info = decision.Policy;
-            info.HeaderPrefix ??= Quote(info.Name);
-            policy.Append(info.HeaderPrefix).Append(";q=").Append(info.Limit.ToString(CultureInfo.InvariantCulture))
-                .Append(";w=").Append(Seconds(info.Window).ToString(CultureInfo.InvariantCulture));
-            state.Append(info.HeaderPrefix).Append(";r=").Append(Math.Max(0, decision.Remaining).ToString(CultureInfo.InvariantCulture))
-                .Append(";t=").Append(Seconds(decision.Reset).ToString(CultureInfo.InvariantCulture));
-            if (!decision.IsAcquired && decision.RetryAfter > retryAfter)
-            {
-                retryAfter = decision.RetryAfter;
-            }
-        }
-
-        headers[PolicyHeader] = policy.ToString();
-        headers[RateLimitHeader] = state.ToString();
-        if (retryAfter > TimeSpan.Zero && context.Response.StatusCode >= 400)
-        {
-            headers[RetryAfterHeader] = Math.Max(1, Seconds(retryAfter)).ToString(CultureInfo.InvariantCulture);
-        }
-
-        return Task.CompletedTask;
-    }
+    private static string Prefix(RateLimitPolicyInfo info) => info.HeaderPrefix ??= Quote(info.Name);
 
     /// <summary>Whole seconds, rounded up: a client that waits this long is never early.</summary>
     private static long Seconds(TimeSpan value) => (long)Math.Ceiling(value.TotalSeconds);
@@ -121,33 +89,88 @@ internal sealed class RateLimitHeaders(IHttpContextAccessor accessor, HotpathRat
         return builder.Append('"').ToString();
     }
 
-    /// <summary>The decisions made for one request; the latest per policy name wins.</summary>
-    private sealed class DecisionsFeature
+    /// <summary>
+    /// The decisions made for one request, the latest per policy name winning, and their headers. Most
+    /// requests meet one policy: it is kept in a field, and its headers are written without joining.
+    /// </summary>
+    private sealed class DecisionsFeature(HttpContext context)
     {
-        private readonly List<HotpathRateLimitDecision> _decisions = new(2);
+        private readonly Lock _gate = new();
+        private HotpathRateLimitDecision? _first;
+        private List<HotpathRateLimitDecision>? _more;
 
         public void Add(HotpathRateLimitDecision decision)
         {
-            lock (_decisions)
+            lock (_gate)
             {
-                var index = _decisions.FindIndex(d => d.PolicyName == decision.PolicyName);
-                if (index >= 0)
+                if (_first is null || _first.PolicyName == decision.PolicyName)
                 {
-                    _decisions[index] = decision;
+                    _first = decision;
+                    return;
                 }
-                else
+
+                _more ??= new List<HotpathRateLimitDecision>(1);
+                for (var i = 0; i < _more.Count; i++)
                 {
-                    _decisions.Add(decision);
+                    if (_more[i].PolicyName == decision.PolicyName)
+                    {
+                        _more[i] = decision;
+                        return;
+                    }
                 }
+
+                _more.Add(decision);
             }
         }
 
-        public List<HotpathRateLimitDecision> Snapshot()
+        public Task Write()
         {
-            lock (_decisions)
+            HotpathRateLimitDecision? first;
+            HotpathRateLimitDecision[] more;
+            lock (_gate)
             {
-                return [.. _decisions];
+                first = _first;
+                more = _more is null ? [] : [.. _more];
             }
+
+            if (first is null)
+            {
+                return Task.CompletedTask;
+            }
+
+            var headers = context.Response.Headers;
+            var retryAfter = RetryAfter(first, TimeSpan.Zero);
+            if (more.Length == 0)
+            {
+                headers[PolicyHeader] = PolicyValue(first.Policy);
+                headers[RateLimitHeader] = StateValue(first);
+            }
+            else
+            {
+                var policies = new string[more.Length + 1];
+                var states = new string[more.Length + 1];
+                policies[0] = PolicyValue(first.Policy);
+                states[0] = StateValue(first);
+                for (var i = 0; i < more.Length; i++)
+                {
+                    policies[i + 1] = PolicyValue(more[i].Policy);
+                    states[i + 1] = StateValue(more[i]);
+                    retryAfter = RetryAfter(more[i], retryAfter);
+                }
+
+                headers[PolicyHeader] = string.Join(", ", policies);
+                headers[RateLimitHeader] = string.Join(", ", states);
+            }
+
+            if (retryAfter > TimeSpan.Zero && context.Response.StatusCode >= 400)
+            {
+                headers[RetryAfterHeader] = Math.Max(1, Seconds(retryAfter)).ToString(CultureInfo.InvariantCulture);
+            }
+
+            return Task.CompletedTask;
         }
+
+        private static TimeSpan RetryAfter(HotpathRateLimitDecision decision, TimeSpan longest) =>
+            !decision.IsAcquired && decision.RetryAfter > longest ? decision.RetryAfter : longest;
     }
 }
