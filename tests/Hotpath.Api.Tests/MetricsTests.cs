@@ -121,6 +121,24 @@ public sealed class MetricsTests
         Assert.DoesNotContain(app.KeyPrefix, scrape.Text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task TheApiLimiterExportsItsDecisionsButNotAPerRequestRepeatOfTheRequestMetrics()
+    {
+        await using var db = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await using var app = ApiFactory.ForServer(Hotpath.Testing.TestServers.Garnet, db);
+        var client = app.CreateClient();
+        using (await client.GetAsync("/api/products/featured"))
+        {
+        }
+
+        var scrape = await PrometheusScrape.ReadAsync(client);
+
+        Assert.True(scrape.Sum("aspnetcore_rate_limiting_requests_total") >= 1);
+        Assert.True(scrape.Sum("hotpath_rate_limit_admitted_total", ("policy", "api")) >= 1);
+        Assert.DoesNotContain("aspnetcore_rate_limiting_request_lease_duration", scrape.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("aspnetcore_rate_limiting_active_request_leases", scrape.Text, StringComparison.Ordinal);
+    }
+
     private static double Delta(PrometheusScrape from, PrometheusScrape to, string name, params (string Label, string Value)[] where) =>
         to.Sum(name, where) - from.Sum(name, where);
 

@@ -23,6 +23,12 @@ internal static class ObservabilityExtensions
     /// <summary>The standard OpenTelemetry variable; unset, no traces are collected or sent.</summary>
     public const string OtlpEndpointSetting = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
+    /// <summary>ASP.NET Core's rate limiting instruments the sample does not export (see <see cref="AddSampleObservability"/>).</summary>
+    public const string RateLimiterLeaseDuration = "aspnetcore.rate_limiting.request_lease.duration";
+
+    /// <inheritdoc cref="RateLimiterLeaseDuration"/>
+    public const string RateLimiterActiveLeases = "aspnetcore.rate_limiting.active_request_leases";
+
     /// <summary>How long the database check may take before <c>/readyz</c> reports it unhealthy.</summary>
     public static readonly TimeSpan DatabaseCheckTimeout = TimeSpan.FromSeconds(5);
 
@@ -38,6 +44,12 @@ internal static class ObservabilityExtensions
                 .AddMeter(HotpathMeter.Name, SampleMetrics.MeterName)
                 .AddAspNetCoreInstrumentation()
                 .AddRuntimeInstrumentation()
+
+                // The rate limiting middleware times every request's lease and counts the leases held: under
+                // the global /api limiter these repeat http.server.request.duration and the active requests
+                // for every request. Its decisions stay (aspnetcore.rate_limiting.requests, hotpath.rate_limit.*).
+                .AddView(RateLimiterLeaseDuration, MetricStreamConfiguration.Drop)
+                .AddView(RateLimiterActiveLeases, MetricStreamConfiguration.Drop)
 
                 // Every scrape reads the current values: the exporter's default keeps a response for 300 ms,
                 // which would hide a request made just before a scrape.
