@@ -64,6 +64,16 @@ public sealed class HotpathOptions
     public int PatternBatchSize { get; set; } = 500;
 
     /// <summary>
+    /// Whether the connection reads and writes its sockets on the .NET thread pool
+    /// (StackExchange.Redis's <c>SocketManager.ThreadPool</c>) instead of the client's shared dedicated
+    /// threads. On a machine with few cores the dedicated threads compete with the request threads, and
+    /// every reply wakes them: the thread pool costs less CPU per round trip. The dedicated threads keep
+    /// replies flowing while code that blocks on tasks starves the thread pool, so turn this on only in
+    /// an application that awaits. Bound from <c>Hotpath:SocketIOOnThreadPool</c>. The default is <see langword="false"/>.
+    /// </summary>
+    public bool SocketIOOnThreadPool { get; set; }
+
+    /// <summary>
     /// Faults of one kind are logged at most once per this interval, with a count of those not logged.
     /// The default is 30 seconds.
     /// </summary>

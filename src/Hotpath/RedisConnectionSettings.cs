@@ -183,6 +183,10 @@ public sealed partial class RedisConnectionSettings
         config.Password = Password;
         config.Ssl = UseTls;
         config.ClientName = StringOptions?.ClientName ?? "hotpath";
+        if (options.SocketIOOnThreadPool)
+        {
+            config.SocketManager = SocketManager.ThreadPool;
+        }
 
         // Exception texts would otherwise name the command's key, and keys can carry user input.
         config.IncludeDetailInExceptions = false;

@@ -45,6 +45,28 @@ public sealed class AddHotpathTests
     }
 
     [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task SocketIOOnThreadPoolHandsTheSocketsToTheThreadPoolAndTheCacheStillServes(string server)
+    {
+        using var host = Build(new() { ["REDIS_URL"] = TestServers.Url(server), ["Hotpath:SocketIOOnThreadPool"] = "true" });
+        await host.StartAsync();
+        var cache = host.Services.GetRequiredService<ICache>();
+        var connection = host.Services.GetRequiredService<HotpathConnection>();
+        var options = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HotpathOptions>>().Value;
+        var key = TestServers.UniquePrefix(nameof(SocketIOOnThreadPoolHandsTheSocketsToTheThreadPoolAndTheCacheStillServes)) + "k:1";
+
+        await cache.SetAsync(key, "value");
+
+        Assert.Equal("value", (await cache.GetAsync<string>(key)).Value);
+        Assert.True(options.SocketIOOnThreadPool);
+        Assert.Same(StackExchange.Redis.SocketManager.ThreadPool, connection.Settings.ToConfigurationOptions(options).SocketManager);
+        Assert.NotSame(StackExchange.Redis.SocketManager.ThreadPool, connection.Settings.ToConfigurationOptions(new HotpathOptions()).SocketManager);
+        await host.StopAsync();
+    }
+
+    public static TheoryData<string> Servers => TestServers.Names;
+
+    [Theory]
     [InlineData("")]
     [InlineData("none")]
     public async Task EmptyOrNoneDisablesTheCache(string url)

@@ -25,6 +25,7 @@ internal static class HotpathOptionsBinder
         o.LeaseDuration = section.GetValue(nameof(HotpathOptions.LeaseDuration), o.LeaseDuration);
         o.LeaseWaitTimeout = section.GetValue(nameof(HotpathOptions.LeaseWaitTimeout), o.LeaseWaitTimeout);
         o.PatternBatchSize = section.GetValue(nameof(HotpathOptions.PatternBatchSize), o.PatternBatchSize);
+        o.SocketIOOnThreadPool = section.GetValue(nameof(HotpathOptions.SocketIOOnThreadPool), o.SocketIOOnThreadPool);
         o.FaultLogInterval = section.GetValue(nameof(HotpathOptions.FaultLogInterval), o.FaultLogInterval);
         o.ThrowOnWriteErrors = section.GetValue(nameof(HotpathOptions.ThrowOnWriteErrors), o.ThrowOnWriteErrors);
         o.FailSafe = section.GetValue(nameof(HotpathOptions.FailSafe), o.FailSafe);
