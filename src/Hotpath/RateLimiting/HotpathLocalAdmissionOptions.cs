@@ -29,7 +29,8 @@ public sealed class HotpathLocalAdmissionOptions
 
     /// <summary>
     /// The most partitions of the policy whose allowance an instance keeps; beyond it the least recently
-    /// used are dropped, with their leased permits. The default is 10 000.
+    /// used are dropped, with their leased permits. A <c>HotpathPartitionedRateLimiter</c> keeps at most this
+    /// many partition limiters too, whether or not local admission is on. The default is 10 000.
     /// </summary>
     public int MaxPartitions { get; set; } = 10_000;
 

@@ -41,9 +41,12 @@ public sealed class HotpathRateLimiterFactory
 {
     internal const int MaxPartitionLength = 128;
 
+    /// <summary>The partitions a policy keeps in process when it says nothing else: the default of <c>LocalAdmission.MaxPartitions</c>.</summary>
+    internal static readonly int DefaultMaxPartitions = new HotpathLocalAdmissionOptions().MaxPartitions;
+
     private readonly RateLimitingMetrics _metrics;
     private readonly RateLimitFaultReporter _faults;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, LocalAllowanceStore> _allowances = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, PartitionMap<LocalAllowance>> _allowances = new(StringComparer.Ordinal);
     private long _serverCalls;
 
     internal HotpathRateLimiterFactory(HotpathConnection connection, HotpathMetrics metrics, ILoggerFactory loggerFactory, TimeProvider time, TimeSpan faultLogInterval, TimeSpan unavailableRetryAfter)
@@ -168,6 +171,17 @@ public sealed class HotpathRateLimiterFactory
         return new RedisRateLimiter(this, algorithm, Key(algorithm, partitionKey));
     }
 
+    /// <summary>
+    /// The partitions of one policy for a caller that holds each request: limiters that leave attaching
+    /// decisions and allowing synchronous admission to that caller, kept in a map bounded by the policy's
+    /// <c>LocalAdmission.MaxPartitions</c> (10 000 for a sliding window); a dropped limiter is disposed.
+    /// </summary>
+    internal static PartitionMap<RedisRateLimiter> RequestAwarePartitions(RateLimitAlgorithm algorithm) => new(algorithm.MaxPartitions);
+
+    /// <summary>A request-aware limiter for one partition; see <see cref="RequestAwarePartitions"/>.</summary>
+    internal RedisRateLimiter CreateRequestAware(RateLimitAlgorithm algorithm, string partitionKey) =>
+        new(this, algorithm, Key(algorithm, partitionKey), requestAware: true);
+
     private PartitionedRateLimiter<string> Partitioned(RateLimitAlgorithm algorithm)
     {
         Func<string, RateLimiter> create = key => Create(algorithm, key);
@@ -186,10 +200,13 @@ public sealed class HotpathRateLimiterFactory
         return $"{{rl:{CacheKey.Escape(algorithm.Policy.Name)}:{partition}}}:{algorithm.KeySuffix}";
     }
 
-    internal void Decided(HotpathRateLimitDecision decision)
+    internal void Decided(HotpathRateLimitDecision decision, bool observe)
     {
         _metrics.Decided(decision);
-        Observer?.Invoke(decision);
+        if (observe)
+        {
+            Observer?.Invoke(decision);
+        }
     }
 
     internal void Faulted(RateLimitAlgorithm algorithm, Exception exception)
@@ -206,6 +223,6 @@ public sealed class HotpathRateLimiterFactory
     /// The allowances of a policy under local admission, one store per policy name and algorithm, bounded
     /// by the <c>MaxPartitions</c> of the first limiter created for the policy.
     /// </summary>
-    internal LocalAllowanceStore Allowances(RateLimitAlgorithm algorithm, LocalAdmission admission) =>
-        _allowances.GetOrAdd(CacheKey.Escape(algorithm.Policy.Name) + ":" + algorithm.KeySuffix, static (_, capacity) => new LocalAllowanceStore(capacity), admission.MaxPartitions);
+    internal PartitionMap<LocalAllowance> Allowances(RateLimitAlgorithm algorithm, LocalAdmission admission) =>
+        _allowances.GetOrAdd(CacheKey.Escape(algorithm.Policy.Name) + ":" + algorithm.KeySuffix, static (_, capacity) => new PartitionMap<LocalAllowance>(capacity), admission.MaxPartitions);
 }

@@ -6,7 +6,7 @@ namespace Hotpath.RateLimiting;
 /// Every field but <see cref="LastUsed"/> and <see cref="Evicted"/> is read and written under
 /// <see cref="Gate"/>, which is never held across an await.
 /// </summary>
-internal sealed class LocalAllowance
+internal sealed class LocalAllowance : IPartitionEntry
 {
     public readonly Lock Gate = new();
 
@@ -34,8 +34,12 @@ internal sealed class LocalAllowance
     /// <summary>When the partition was last asked for a permit (timestamp); read without the gate by eviction.</summary>
     public long LastUsed = System.Diagnostics.Stopwatch.GetTimestamp();
 
-    /// <summary>Set when the store dropped this allowance: its limiters look the partition up again.</summary>
+    /// <summary>Set when the map dropped this allowance: its limiters look the partition up again.</summary>
     public volatile bool Evicted;
+
+    long IPartitionEntry.LastUsed => Volatile.Read(ref LastUsed);
+
+    void IPartitionEntry.Evicted() => Evicted = true;
 }
 
 /// <summary>How a lease ended.</summary>

@@ -46,6 +46,9 @@ internal abstract class RateLimitAlgorithm
     /// <summary>Local admission's settings; null when every decision is one script run.</summary>
     public abstract LocalAdmission? LocalAdmission { get; }
 
+    /// <summary>The most partitions of the policy one instance keeps in process (<c>LocalAdmission.MaxPartitions</c>, whether or not local admission is on).</summary>
+    public virtual int MaxPartitions => HotpathRateLimiterFactory.DefaultMaxPartitions;
+
     internal static long Milliseconds(TimeSpan value) => (long)Math.Ceiling(value.TotalMilliseconds);
 }
 
@@ -60,6 +63,8 @@ internal sealed class FixedWindowAlgorithm(string policyName, HotpathFixedWindow
     // Leased permits belong to the window that counted them: they expire with it.
     public override LocalAdmission? LocalAdmission { get; } = LocalAdmission.For(
         options.LocalAdmission, RateLimitScripts.FixedWindowLease, [options.PermitLimit, Milliseconds(options.Window)], options.Window, holdFromReset: true);
+
+    public override int MaxPartitions { get; } = options.LocalAdmission.MaxPartitions;
 
     protected override RedisValue[] Arguments(int permits) => [_limit, Milliseconds(_window), permits];
 
@@ -110,6 +115,8 @@ internal sealed class TokenBucketAlgorithm(string policyName, HotpathTokenBucket
     // tokens in total; they are dropped after the fill time so an idle partition's allowance does not linger.
     public override LocalAdmission? LocalAdmission { get; } = LocalAdmission.For(
         options.LocalAdmission, RateLimitScripts.TokenBucketLease, [options.TokenLimit, options.TokensPerPeriod, Milliseconds(options.ReplenishmentPeriod)], FillTime(options), holdFromReset: false);
+
+    public override int MaxPartitions { get; } = options.LocalAdmission.MaxPartitions;
 
     protected override RedisValue[] Arguments(int permits) => [_capacity, _rate, Milliseconds(_period), permits];
 

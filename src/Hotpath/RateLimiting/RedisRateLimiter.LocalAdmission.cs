@@ -17,7 +17,7 @@ namespace Hotpath.RateLimiting;
 /// </remarks>
 internal sealed partial class RedisRateLimiter
 {
-    private LocalAllowanceStore? _store;
+    private PartitionMap<LocalAllowance>? _store;
     private LocalAllowance? _allowance;
 
     private LocalAllowance Allowance(LocalAdmission admission)
@@ -26,7 +26,7 @@ internal sealed partial class RedisRateLimiter
         if (allowance is null || allowance.Evicted)
         {
             _store ??= _factory.Allowances(_algorithm, admission);
-            allowance = _allowance = _store.Get(Key);
+            allowance = _allowance = _store.Get(Key, static (_, _) => new LocalAllowance(), 0);
         }
 
         return allowance;
@@ -35,15 +35,15 @@ internal sealed partial class RedisRateLimiter
     private ValueTask<RateLimitLease> AdmitFromAllowance(IDatabase db, LocalAdmission admission, int permits, CancellationToken cancellationToken)
     {
         var allowance = Allowance(admission);
-        return TakeFromAllowance(db, admission, allowance, permits) is { } taken
-            ? new ValueTask<RateLimitLease>(Complete(taken, taken.Remaining))
+        return TakeFromAllowance(db, admission, allowance, permits, out var now) is { } taken
+            ? new ValueTask<RateLimitLease>(Complete(taken, taken.Remaining, now))
             : AdmitSlowlyAsync(db, admission, allowance, permits, cancellationToken);
     }
 
     /// <summary>The fast path, shared by both acquires: takes the permits when the allowance covers them (starting a prefetch from half a batch down), else null. No I/O, no wait.</summary>
-    private HotpathRateLimitDecision? TakeFromAllowance(IDatabase db, LocalAdmission admission, LocalAllowance allowance, int permits)
+    private HotpathRateLimitDecision? TakeFromAllowance(IDatabase db, LocalAdmission admission, LocalAllowance allowance, int permits, out long now)
     {
-        var now = Stopwatch.GetTimestamp();
+        now = Stopwatch.GetTimestamp();
         Volatile.Write(ref allowance.LastUsed, now);
         HotpathRateLimitDecision? taken;
         TaskCompletionSource<LeaseOutcome>? prefetch;

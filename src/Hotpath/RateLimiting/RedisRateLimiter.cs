@@ -10,11 +10,17 @@ namespace Hotpath.RateLimiting;
 /// server cannot be reached it fails open (an in-process limiter of the same shape decides) or closed;
 /// with the cache disabled the in-process limiter always decides.
 /// </summary>
-internal sealed partial class RedisRateLimiter : RateLimiter
+/// <remarks>
+/// A limiter made for a caller that holds the request (<c>requestAware</c>) leaves two things to that
+/// caller: whether a synchronous <c>AttemptAcquire</c> may admit from the allowance, and attaching each
+/// decision to the request. Other limiters ask the factory's hooks, which find the request themselves.
+/// </remarks>
+internal sealed partial class RedisRateLimiter : RateLimiter, IPartitionEntry
 {
     private readonly HotpathRateLimiterFactory _factory;
     private readonly RateLimitAlgorithm _algorithm;
     private readonly RedisKey[] _keys;
+    private readonly bool _requestAware;
     private RateLimiter? _local;
     private long _lastUsed = Stopwatch.GetTimestamp();
     private long _available;
@@ -22,17 +28,23 @@ internal sealed partial class RedisRateLimiter : RateLimiter
     private long _failed;
     private int _disposed;
 
-    public RedisRateLimiter(HotpathRateLimiterFactory factory, RateLimitAlgorithm algorithm, string key)
+    public RedisRateLimiter(HotpathRateLimiterFactory factory, RateLimitAlgorithm algorithm, string key, bool requestAware = false)
     {
         _factory = factory;
         _algorithm = algorithm;
         _keys = [key];
+        _requestAware = requestAware;
         _available = algorithm.Policy.Limit;
     }
 
     internal string Key => _keys[0].ToString();
 
     public override TimeSpan? IdleDuration => Stopwatch.GetElapsedTime(Volatile.Read(ref _lastUsed));
+
+    long IPartitionEntry.LastUsed => Volatile.Read(ref _lastUsed);
+
+    /// <summary>Dropped from a bounded map: disposing releases the in-process fallback's timer.</summary>
+    void IPartitionEntry.Evicted() => Dispose();
 
     public override RateLimiterStatistics? GetStatistics() => new()
     {
@@ -57,10 +69,10 @@ internal sealed partial class RedisRateLimiter : RateLimiter
         }
 
         if (LocalAdmissionFor(permitCount) is { } admission
-            && _factory.AdmitsSynchronously?.Invoke() != false
-            && TakeFromAllowance(db, admission, Allowance(admission), permitCount) is { } taken)
+            && (_requestAware || _factory.AdmitsSynchronously?.Invoke() != false)
+            && TakeFromAllowance(db, admission, Allowance(admission), permitCount, out var now) is { } taken)
         {
-            return Complete(taken, taken.Remaining);
+            return Complete(taken, taken.Remaining, now);
         }
 
         return UndecidedLease.Instance;
@@ -153,12 +165,13 @@ internal sealed partial class RedisRateLimiter : RateLimiter
         return Complete(decision, remaining);
     }
 
-    private HotpathRateLimitLease Complete(HotpathRateLimitDecision decision, long remaining)
+    /// <summary>Records a decision and makes its lease; <paramref name="now"/> is a timestamp the caller already read, or 0.</summary>
+    private HotpathRateLimitLease Complete(HotpathRateLimitDecision decision, long remaining, long now = 0)
     {
-        Volatile.Write(ref _lastUsed, Stopwatch.GetTimestamp());
+        Volatile.Write(ref _lastUsed, now != 0 ? now : Stopwatch.GetTimestamp());
         Volatile.Write(ref _available, remaining);
         Interlocked.Increment(ref decision.IsAcquired ? ref _successful : ref _failed);
-        _factory.Decided(decision);
+        _factory.Decided(decision, observe: !_requestAware);
         return new HotpathRateLimitLease(decision);
     }
 

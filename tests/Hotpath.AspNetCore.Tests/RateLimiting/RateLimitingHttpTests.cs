@@ -22,6 +22,47 @@ public sealed class RateLimitingHttpTests
 {
     public static TheoryData<string> Servers => TestServers.Names;
 
+    /// <summary>Every server, with each way of building a Hotpath global limiter: a partitioned limiter of Hotpath's own, or a partition inside the framework's.</summary>
+    public static TheoryData<string, GlobalShape> ServersAndShapes
+    {
+        get
+        {
+            var data = new TheoryData<string, GlobalShape>();
+            foreach (string server in TestServers.Names)
+            {
+                data.Add(server, GlobalShape.HotpathLimiter);
+                data.Add(server, GlobalShape.FrameworkPartition);
+            }
+
+            return data;
+        }
+    }
+
+    /// <summary>How a test builds its global token bucket.</summary>
+    public enum GlobalShape
+    {
+        /// <summary><c>HotpathPartitionedRateLimiter.CreateTokenBucket</c>.</summary>
+        HotpathLimiter,
+
+        /// <summary><c>PartitionedRateLimiter.Create</c> over <c>RateLimitPartition.GetHotpathTokenBucketLimiter</c>.</summary>
+        FrameworkPartition,
+    }
+
+    /// <summary>A global token bucket named "api" over the requests <paramref name="appliesTo"/> accepts, partitioned by <paramref name="partitionBy"/>.</summary>
+    private static PartitionedRateLimiter<HttpContext> GlobalBucket(GlobalShape shape, Func<HttpContext, string> partitionBy, Func<HttpContext, bool> appliesTo, Action<HotpathTokenBucketRateLimiterOptions> limits)
+    {
+        if (shape == GlobalShape.HotpathLimiter)
+        {
+            return HotpathPartitionedRateLimiter.CreateTokenBucket("api", limits, partitionBy, appliesTo);
+        }
+
+        var options = new HotpathTokenBucketRateLimiterOptions();
+        limits(options);
+        return PartitionedRateLimiter.Create<HttpContext, string>(ctx => appliesTo(ctx)
+            ? RateLimitPartition.GetHotpathTokenBucketLimiter(ctx, "api", partitionBy(ctx), _ => options)
+            : RateLimitPartition.GetNoLimiter("none"));
+    }
+
     private static int ClosedPort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
@@ -182,6 +223,71 @@ public sealed class RateLimitingHttpTests
         Assert.Equal(1, logs.Records.Count(r => r.EventId.Id == 3000));
     }
 
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task AHotpathGlobalLimiterKeepsAtMostMaxPartitionsAndADroppedPartitionKeepsItsCountOnTheServer(string server)
+    {
+        PartitionedRateLimiter<HttpContext>? limiter = null;
+        await using var app = await RateLimitingHost.StartOnAsync(server, nameof(AHotpathGlobalLimiterKeepsAtMostMaxPartitionsAndADroppedPartitionKeepsItsCountOnTheServer),
+            o => o.GlobalLimiter = limiter = HotpathPartitionedRateLimiter.CreateTokenBucket("api", static b =>
+            {
+                b.TokenLimit = 3;
+                b.TokensPerPeriod = 1;
+                b.ReplenishmentPeriod = TimeSpan.FromHours(1);
+                b.LocalAdmission.MaxPartitions = 10;
+            }),
+            static app => app.MapGet("/", () => "ok"));
+        var client = app.GetTestClient();
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var spent = await client.GetAsync("/", "192.0.2.1");
+            Assert.Equal(HttpStatusCode.OK, spent.StatusCode);
+        }
+
+        // 60 other clients, 20 at a time, push the first one out of the map (and race its evictions).
+        var others = Enumerable.Range(2, 60).Select(i => $"192.0.2.{i}").ToArray();
+        await Parallel.ForEachAsync(others, new ParallelOptions { MaxDegreeOfParallelism = 20 }, async (peer, _) =>
+        {
+            using var response = await client.GetAsync("/", peer);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        });
+        var partitions = ((Hotpath.AspNetCore.RateLimiting.Internals.HotpathRequestRateLimiter)limiter!).Partitions;
+        using var again = await client.GetAsync("/", "192.0.2.1");
+
+        Assert.Equal(10, partitions.Capacity);
+        Assert.InRange(partitions.Held, 1, 10);
+        Assert.True(partitions.Dropped >= 51, $"{partitions.Dropped} partitions dropped");
+        Assert.Equal(HttpStatusCode.TooManyRequests, again.StatusCode);
+        Assert.StartsWith("\"api\";r=0;t=", again.Header("RateLimit"));
+    }
+
+    [Fact]
+    public async Task AHotpathGlobalLimiterWithTheCacheDisabledStillLimitsInProcess()
+    {
+        await using var app = await RateLimitingHost.StartAsync("none", "",
+            o => o.GlobalLimiter = HotpathPartitionedRateLimiter.CreateFixedWindow("p", static l => l.PermitLimit = 1),
+            static app => app.MapGet("/", () => "ok"));
+        var client = app.GetTestClient();
+
+        using var first = await client.GetAsync("/", "192.0.2.1");
+        using var second = await client.GetAsync("/", "192.0.2.1");
+        using var other = await client.GetAsync("/", "192.0.2.2");
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
+        Assert.StartsWith("\"p\";r=0;t=", second.Header("RateLimit"));
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+    }
+
+    [Fact]
+    public void AHotpathGlobalLimiterWithALimitOutOfRangeThrowsNamingTheSetting()
+    {
+        var error = Assert.ThrowsAny<ArgumentException>(() => HotpathPartitionedRateLimiter.CreateTokenBucket("api", static b => b.TokenLimit = 0));
+        Assert.Contains("TokenLimit", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => HotpathPartitionedRateLimiter.CreateFixedWindow(" ", static _ => { }));
+    }
+
     [Fact]
     public async Task ADisabledCacheStillLimitsInProcess()
     {
@@ -197,15 +303,18 @@ public sealed class RateLimitingHttpTests
     }
 
     [Theory]
-    [MemberData(nameof(Servers))]
-    public async Task PartitionsInAGlobalLimiterAndAnEndpointPolicyBothShowInTheHeaders(string server)
+    [MemberData(nameof(ServersAndShapes))]
+    public async Task PartitionsInAGlobalLimiterAndAnEndpointPolicyBothShowInTheHeaders(string server, GlobalShape shape)
     {
-        await using var app = await RateLimitingHost.StartOnAsync(server, nameof(PartitionsInAGlobalLimiterAndAnEndpointPolicyBothShowInTheHeaders),
+        await using var app = await RateLimitingHost.StartOnAsync(server, nameof(PartitionsInAGlobalLimiterAndAnEndpointPolicyBothShowInTheHeaders) + shape,
             o =>
             {
-                o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(ctx => ctx.Request.Path.StartsWithSegments("/api")
-                    ? RateLimitPartition.GetHotpathTokenBucketLimiter(ctx, "api", HotpathPartitionKeys.UserIdOrClientIp(ctx), _ => new() { TokenLimit = 3, TokensPerPeriod = 1, ReplenishmentPeriod = TimeSpan.FromMinutes(1) })
-                    : RateLimitPartition.GetNoLimiter("none"));
+                o.GlobalLimiter = GlobalBucket(shape, HotpathPartitionKeys.UserIdOrClientIp, static ctx => ctx.Request.Path.StartsWithSegments("/api"), static b =>
+                {
+                    b.TokenLimit = 3;
+                    b.TokensPerPeriod = 1;
+                    b.ReplenishmentPeriod = TimeSpan.FromMinutes(1);
+                });
                 o.AddPolicy("login", ctx => RateLimitPartition.GetHotpathFixedWindowLimiter(ctx, "login", HotpathPartitionKeys.ClientIp(ctx), _ => new() { PermitLimit = 2 }));
             },
             app =>
@@ -234,19 +343,22 @@ public sealed class RateLimitingHttpTests
     }
 
     [Theory]
-    [MemberData(nameof(Servers))]
-    public async Task AGlobalBucketAdmittingLocallyChargesARequestOnceWhetherOrNotItsEndpointHasAPolicyOfItsOwn(string server)
+    [MemberData(nameof(ServersAndShapes))]
+    public async Task AGlobalBucketAdmittingLocallyChargesARequestOnceWhetherOrNotItsEndpointHasAPolicyOfItsOwn(string server, GlobalShape shape)
     {
         // The middleware tries the global limiter synchronously, then the endpoint's policy; when that try
         // does not acquire, it drops the global lease and acquires both again. A global bucket that admitted
         // in the try would then be charged twice for every request to /api/login.
-        await using var app = await RateLimitingHost.StartOnAsync(server, nameof(AGlobalBucketAdmittingLocallyChargesARequestOnceWhetherOrNotItsEndpointHasAPolicyOfItsOwn),
+        await using var app = await RateLimitingHost.StartOnAsync(server, nameof(AGlobalBucketAdmittingLocallyChargesARequestOnceWhetherOrNotItsEndpointHasAPolicyOfItsOwn) + shape,
             o =>
             {
-                o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(ctx => RateLimitPartition.GetHotpathTokenBucketLimiter(ctx, "api", HotpathPartitionKeys.ClientIp(ctx), _ => new()
+                o.GlobalLimiter = GlobalBucket(shape, HotpathPartitionKeys.ClientIp, static _ => true, static b =>
                 {
-                    TokenLimit = 40, TokensPerPeriod = 1, ReplenishmentPeriod = TimeSpan.FromHours(1), LocalAdmission = { BatchSize = 10 },
-                }));
+                    b.TokenLimit = 40;
+                    b.TokensPerPeriod = 1;
+                    b.ReplenishmentPeriod = TimeSpan.FromHours(1);
+                    b.LocalAdmission.BatchSize = 10;
+                });
                 o.AddPolicy("login", ctx => RateLimitPartition.GetHotpathFixedWindowLimiter(ctx, "login", HotpathPartitionKeys.ClientIp(ctx), _ => new() { PermitLimit = 1000 }));
             },
             app =>

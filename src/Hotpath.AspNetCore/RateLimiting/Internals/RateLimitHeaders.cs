@@ -22,11 +22,22 @@ internal sealed class RateLimitHeaders(IHttpContextAccessor accessor, HotpathRat
     private readonly int _rejectionStatusCode = options.RejectionStatusCode;
     private readonly int _unavailableStatusCode = options.UnavailableStatusCode;
 
+    /// <summary>Whether responses carry the headers (<see cref="HotpathRateLimitingOptions.EmitHeaders"/>).</summary>
+    public bool Enabled { get; } = options.EmitHeaders;
+
     /// <summary>The factory's observer: runs on the request's own flow, right after each decision.</summary>
     public void Observe(HotpathRateLimitDecision decision)
     {
-        var context = accessor.HttpContext;
-        if (context is null || context.Response.HasStarted)
+        if (accessor.HttpContext is { } context)
+        {
+            Attach(context, decision);
+        }
+    }
+
+    /// <summary>Attaches a decision to the request it was made for; its headers are written when the response starts.</summary>
+    public static void Attach(HttpContext context, HotpathRateLimitDecision decision)
+    {
+        if (context.Response.HasStarted)
         {
             return;
         }
@@ -50,9 +61,9 @@ internal sealed class RateLimitHeaders(IHttpContextAccessor accessor, HotpathRat
             context.HttpContext.Response.StatusCode = decision.IsUnavailable ? _unavailableStatusCode : _rejectionStatusCode;
 
             // A decision from a limiter created outside the factory's observer still gets its headers.
-            if (context.HttpContext.Features.Get<DecisionsFeature>() is null)
+            if (Enabled && context.HttpContext.Features.Get<DecisionsFeature>() is null)
             {
-                Observe(decision);
+                Attach(context.HttpContext, decision);
             }
         }
     }
@@ -95,13 +106,12 @@ internal sealed class RateLimitHeaders(IHttpContextAccessor accessor, HotpathRat
     /// </summary>
     private sealed class DecisionsFeature(HttpContext context)
     {
-        private readonly Lock _gate = new();
         private HotpathRateLimitDecision? _first;
         private List<HotpathRateLimitDecision>? _more;
 
         public void Add(HotpathRateLimitDecision decision)
         {
-            lock (_gate)
+            lock (this)
             {
                 if (_first is null || _first.PolicyName == decision.PolicyName)
                 {
@@ -127,7 +137,7 @@ internal sealed class RateLimitHeaders(IHttpContextAccessor accessor, HotpathRat
         {
             HotpathRateLimitDecision? first;
             HotpathRateLimitDecision[] more;
-            lock (_gate)
+            lock (this)
             {
                 first = _first;
                 more = _more is null ? [] : [.. _more];

@@ -13,9 +13,12 @@ namespace Hotpath.AspNetCore.RateLimiting.Internals;
 internal sealed class SynchronousAdmission(IHttpContextAccessor accessor)
 {
     /// <summary>True outside a request (a direct caller of <c>AttemptAcquire</c>), or when the request's endpoint names no rate limiting policy.</summary>
-    public bool Allowed()
+    public bool Allowed() => accessor.HttpContext is not { } context || Allowed(context);
+
+    /// <summary>True when the request's endpoint names no rate limiting policy (or has rate limiting disabled).</summary>
+    public static bool Allowed(HttpContext context)
     {
-        var endpoint = accessor.HttpContext?.GetEndpoint();
+        var endpoint = context.GetEndpoint();
         if (endpoint is null)
         {
             return true;
