@@ -40,17 +40,20 @@ internal static class ThrottlingServiceCollectionExtensions
                 return;
             }
 
-            var bucket = new HotpathTokenBucketRateLimiterOptions
-            {
-                TokenLimit = api.TokenLimit,
-                TokensPerPeriod = api.TokensPerPeriod,
-                ReplenishmentPeriod = api.ReplenishmentPeriod,
-                LocalAdmission = { BatchSize = api.BatchSize, MaxPartitions = api.MaxPartitions },
-            };
-            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(ctx =>
-                ctx.Request.Path.StartsWithSegments("/api")
-                    ? RateLimitPartition.GetHotpathTokenBucketLimiter(ctx, RateLimitPolicies.Api, HotpathPartitionKeys.UserIdOrClientIp(ctx), _ => bucket)
-                    : RateLimitPartition.GetNoLimiter("(not /api)"));
+            // HotpathPartitionedRateLimiter holds the request: it writes the RateLimit headers and finds the
+            // caller's partition without a lookup through the request's services on every call.
+            options.GlobalLimiter = HotpathPartitionedRateLimiter.CreateTokenBucket(
+                RateLimitPolicies.Api,
+                bucket =>
+                {
+                    bucket.TokenLimit = api.TokenLimit;
+                    bucket.TokensPerPeriod = api.TokensPerPeriod;
+                    bucket.ReplenishmentPeriod = api.ReplenishmentPeriod;
+                    bucket.LocalAdmission.BatchSize = api.BatchSize;
+                    bucket.LocalAdmission.MaxPartitions = api.MaxPartitions;
+                },
+                HotpathPartitionKeys.UserIdOrClientIp,
+                static ctx => ctx.Request.Path.StartsWithSegments("/api"));
         });
         return services;
     }
