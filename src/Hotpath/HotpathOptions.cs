@@ -69,7 +69,8 @@ public sealed class HotpathOptions
     /// threads. On a machine with few cores the dedicated threads compete with the request threads, and
     /// every reply wakes them: the thread pool costs less CPU per round trip. The dedicated threads keep
     /// replies flowing while code that blocks on tasks starves the thread pool, so turn this on only in
-    /// an application that awaits. Bound from <c>Hotpath:SocketIOOnThreadPool</c>. The default is <see langword="false"/>.
+    /// an application that awaits; Hotpath's own synchronous entry points block too (the synchronous
+    /// <c>IDistributedCache</c> methods, invalidation after a synchronous EF Core <c>SaveChanges</c>). Bound from <c>Hotpath:SocketIOOnThreadPool</c>. The default is <see langword="false"/>.
     /// </summary>
     public bool SocketIOOnThreadPool { get; set; }
 

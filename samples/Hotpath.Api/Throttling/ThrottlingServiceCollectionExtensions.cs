@@ -40,8 +40,8 @@ internal static class ThrottlingServiceCollectionExtensions
                 return;
             }
 
-            // HotpathPartitionedRateLimiter holds the request: it writes the RateLimit headers and finds the
-            // caller's partition without a lookup through the request's services on every call.
+            // HotpathPartitionedRateLimiter holds the request: it attaches its decisions for the RateLimit headers
+            // itself and finds the caller's partition in a map of its own, with no delegate or key built per call.
             options.GlobalLimiter = HotpathPartitionedRateLimiter.CreateTokenBucket(
                 RateLimitPolicies.Api,
                 bucket =>

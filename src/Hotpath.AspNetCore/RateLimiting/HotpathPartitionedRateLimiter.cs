@@ -21,9 +21,16 @@ namespace Microsoft.AspNetCore.RateLimiting;
 /// </para>
 /// <para>
 /// The limiter keeps at most the policy's <c>LocalAdmission.MaxPartitions</c> partitions in process
-/// (used whether or not local admission is on; 10 000 for a sliding window); beyond it the least recently
-/// used are dropped, with any permits they had leased, which can only admit fewer. The counts themselves
-/// live on the server, so a dropped partition that comes back finds its quota as it left it.
+/// (used whether or not local admission is on; 10 000 for a sliding window; a partition key longer than
+/// 128 characters is kept as its SHA-256); beyond it the least recently used are dropped. The counts live
+/// on the server, so a dropped partition that comes back finds its quota as it left it; only an
+/// in-process count (the cache disabled, or fail-open while the server is unreachable) starts again.
+/// </para>
+/// <para>
+/// Assign it to <c>RateLimiterOptions.GlobalLimiter</c>, one instance per application (it takes the
+/// application's limiter factory from the first request). Chained behind or before another limiter with
+/// <c>PartitionedRateLimiter.CreateChained</c>, a request whose synchronous try another limiter leaves
+/// undecided would be charged twice, as with the framework's own limiters.
 /// </para>
 /// </remarks>
 public static class HotpathPartitionedRateLimiter
@@ -35,7 +42,7 @@ public static class HotpathPartitionedRateLimiter
     /// <param name="configure">Sets the limits; runs once, now.</param>
     /// <param name="partitionBy">Whose quota a request uses; <see langword="null"/> answers share one quota. The default is <see cref="HotpathPartitionKeys.ClientIp"/>.</param>
     /// <param name="appliesTo">Which requests the policy limits; the others are admitted without a decision or headers. The default is every request.</param>
-    /// <returns>The limiter; assign it to <c>RateLimiterOptions.GlobalLimiter</c> or chain it with others.</returns>
+    /// <returns>The limiter; assign it to <c>RateLimiterOptions.GlobalLimiter</c>.</returns>
     /// <exception cref="ArgumentException">The name is empty or a limit is out of range (the message names it).</exception>
     public static PartitionedRateLimiter<HttpContext> CreateFixedWindow(string policyName, Action<HotpathFixedWindowRateLimiterOptions> configure, Func<HttpContext, string?>? partitionBy = null, Func<HttpContext, bool>? appliesTo = null)
     {

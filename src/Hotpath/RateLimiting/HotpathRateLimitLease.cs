@@ -34,15 +34,22 @@ internal sealed class HotpathRateLimitLease(HotpathRateLimitDecision decision) :
 }
 
 /// <summary>
-/// What a server-backed limiter answers to the synchronous <c>AttemptAcquire</c>: not acquired, with
-/// no metadata, and without a round trip. A network decision never blocks a thread; callers (the ASP.NET
-/// Core middleware among them) go on to <c>AcquireAsync</c>, which decides.
+/// A lease that carries no decision. <see cref="Undecided"/> is what a server-backed limiter answers to the
+/// synchronous <c>AttemptAcquire</c> when it cannot decide without a round trip: not acquired, and a network
+/// decision never blocks a thread; callers (the ASP.NET Core middleware among them) go on to
+/// <c>AcquireAsync</c>, which decides. <see cref="NotLimited"/> admits a request a policy does not apply to.
 /// </summary>
-internal sealed class UndecidedLease : RateLimitLease
+internal sealed class NoDecisionLease : RateLimitLease
 {
-    public static readonly UndecidedLease Instance = new();
+    public static readonly NoDecisionLease Undecided = new(acquired: false);
 
-    public override bool IsAcquired => false;
+    public static readonly NoDecisionLease NotLimited = new(acquired: true);
+
+    private readonly bool _acquired;
+
+    private NoDecisionLease(bool acquired) => _acquired = acquired;
+
+    public override bool IsAcquired => _acquired;
 
     public override IEnumerable<string> MetadataNames => [];
 

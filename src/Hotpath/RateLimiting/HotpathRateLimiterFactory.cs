@@ -72,7 +72,7 @@ public sealed class HotpathRateLimiterFactory
     /// <summary>The script runs the limiters of this factory have sent, decisions and leases alike.</summary>
     internal long ServerCalls => Interlocked.Read(ref _serverCalls);
 
-    /// <summary>Told of every decision; the ASP.NET Core integration attaches decisions to the current request.</summary>
+    /// <summary>Told of every decision but those of request-aware limiters (whose caller attaches them itself); the ASP.NET Core integration attaches decisions to the current request.</summary>
     internal Action<HotpathRateLimitDecision>? Observer { get; set; }
 
     /// <summary>
@@ -194,11 +194,19 @@ public sealed class HotpathRateLimiterFactory
         var partition = CacheKey.Escape(partitionKey);
         if (partition.Length > MaxPartitionLength)
         {
-            partition = "sha256-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(partitionKey)));
+            partition = Hashed(partitionKey);
         }
 
         return $"{{rl:{CacheKey.Escape(algorithm.Policy.Name)}:{partition}}}:{algorithm.KeySuffix}";
     }
+
+    /// <summary>A partition key that stands for <paramref name="partitionKey"/> in at most 71 characters: <c>sha256-</c> and its hash.</summary>
+    internal static string Hashed(string partitionKey) =>
+        "sha256-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(partitionKey)));
+
+    /// <summary>The partition key itself when it is at most <see cref="MaxPartitionLength"/> characters, else <see cref="Hashed"/>: what an in-process map may hold, whatever a client sent.</summary>
+    internal static string Bounded(string partitionKey) =>
+        partitionKey.Length <= MaxPartitionLength ? partitionKey : Hashed(partitionKey);
 
     internal void Decided(HotpathRateLimitDecision decision, bool observe)
     {

@@ -75,7 +75,7 @@ internal sealed partial class RedisRateLimiter : RateLimiter, IPartitionEntry
             return Complete(taken, taken.Remaining, now);
         }
 
-        return UndecidedLease.Instance;
+        return NoDecisionLease.Undecided;
     }
 
     protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
@@ -147,22 +147,33 @@ internal sealed partial class RedisRateLimiter : RateLimiter, IPartitionEntry
             return Complete(refused, Volatile.Read(ref _available));
         }
 
-        var local = LocalLimiter();
-        long remaining;
-        bool admitted;
-        TimeSpan retryAfter = TimeSpan.Zero;
-        using (var lease = local.AttemptAcquire(permitCount))
+        (bool Admitted, long Remaining, TimeSpan RetryAfter) answer;
+        try
         {
-            admitted = lease.IsAcquired;
-            remaining = local.GetStatistics()?.CurrentAvailablePermits ?? 0;
-            if (!admitted)
-            {
-                retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) && after > TimeSpan.Zero ? after : _algorithm.LocalReset;
-            }
+            answer = AskInProcess(LocalLimiter(), permitCount);
+        }
+        catch (ObjectDisposedException) when (Volatile.Read(ref _disposed) != 0)
+        {
+            // Dropped from a bounded map (and disposed) while this decision waited on the server: its
+            // in-process count went with it, so a fresh one decides rather than failing the request.
+            using var fresh = _algorithm.CreateLocalLimiter();
+            answer = AskInProcess(fresh, permitCount);
         }
 
-        var decision = new HotpathRateLimitDecision(_algorithm.Policy, admitted, remaining, _algorithm.LocalReset, retryAfter, isLocal: true, isUnavailable: false);
-        return Complete(decision, remaining);
+        var decision = new HotpathRateLimitDecision(_algorithm.Policy, answer.Admitted, answer.Remaining, _algorithm.LocalReset, answer.RetryAfter, isLocal: true, isUnavailable: false);
+        return Complete(decision, answer.Remaining);
+    }
+
+    private (bool Admitted, long Remaining, TimeSpan RetryAfter) AskInProcess(RateLimiter local, int permitCount)
+    {
+        using var lease = local.AttemptAcquire(permitCount);
+        var remaining = local.GetStatistics()?.CurrentAvailablePermits ?? 0;
+        if (lease.IsAcquired)
+        {
+            return (true, remaining, TimeSpan.Zero);
+        }
+
+        return (false, remaining, lease.TryGetMetadata(MetadataName.RetryAfter, out var after) && after > TimeSpan.Zero ? after : _algorithm.LocalReset);
     }
 
     /// <summary>Records a decision and makes its lease; <paramref name="now"/> is a timestamp the caller already read, or 0.</summary>

@@ -29,14 +29,14 @@ internal sealed class HotpathRequestRateLimiter(RateLimitAlgorithm algorithm, Fu
     {
         if (!Applies(resource))
         {
-            return NotLimitedLease.Instance;
+            return NoDecisionLease.NotLimited;
         }
 
         var binding = Bind(resource);
         if (!SynchronousAdmission.Allowed(resource))
         {
             // The middleware goes on to AcquireAsync, which decides once for the global limiter and the endpoint's policy.
-            return UndecidedLease.Instance;
+            return NoDecisionLease.Undecided;
         }
 
         RateLimitLease lease;
@@ -57,7 +57,7 @@ internal sealed class HotpathRequestRateLimiter(RateLimitAlgorithm algorithm, Fu
     {
         if (!Applies(resource))
         {
-            return new ValueTask<RateLimitLease>(NotLimitedLease.Instance);
+            return new ValueTask<RateLimitLease>(NoDecisionLease.NotLimited);
         }
 
         var binding = Bind(resource);
@@ -97,11 +97,12 @@ internal sealed class HotpathRequestRateLimiter(RateLimitAlgorithm algorithm, Fu
     private RedisRateLimiter Limiter(Binding binding, HttpContext resource)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var key = partitionBy(resource) ?? HotpathRateLimiterPolicy.NoPartition;
+        // The map holds at most MaxPartitions keys of bounded length, whatever a partitioner reads from the request.
+        var key = HotpathRateLimiterFactory.Bounded(partitionBy(resource) ?? HotpathRateLimiterPolicy.NoPartition);
         return binding.Partitions.Get(key, static (partition, binding) => binding.Factory.CreateRequestAware(binding.Algorithm, partition), binding);
     }
 
-    /// <summary>The application's factory and header settings, taken from the first request's services.</summary>
+    /// <summary>The application's factory and header settings, taken from the first request's services: one limiter serves one application.</summary>
     private Binding Bind(HttpContext resource)
     {
         var binding = Volatile.Read(ref _binding);
@@ -130,20 +131,4 @@ internal sealed class HotpathRequestRateLimiter(RateLimitAlgorithm algorithm, Fu
         Attached(binding, resource, await pending.ConfigureAwait(false));
 
     private sealed record Binding(HotpathRateLimiterFactory Factory, RateLimitAlgorithm Algorithm, PartitionMap<RedisRateLimiter> Partitions, bool Headers);
-
-    /// <summary>What a request the policy does not apply to gets: admitted, with no decision and no headers.</summary>
-    private sealed class NotLimitedLease : RateLimitLease
-    {
-        public static readonly NotLimitedLease Instance = new();
-
-        public override bool IsAcquired => true;
-
-        public override IEnumerable<string> MetadataNames => [];
-
-        public override bool TryGetMetadata(string metadataName, out object? metadata)
-        {
-            metadata = null;
-            return false;
-        }
-    }
 }

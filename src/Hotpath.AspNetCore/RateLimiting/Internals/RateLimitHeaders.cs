@@ -11,7 +11,8 @@ namespace Hotpath.AspNetCore.RateLimiting.Internals;
 /// as response headers when the response starts (IETF httpapi rate-limit-headers draft):
 /// <c>RateLimit-Policy: "login";q=5;w=60</c>, <c>RateLimit: "login";r=4;t=60</c>, and <c>Retry-After</c>
 /// on a refusal. The framework's middleware keeps the lease of an admitted request to itself, so the
-/// decision is caught where it is made, through the request's <see cref="IHttpContextAccessor"/>.
+/// decision is caught where it is made: by a <c>HotpathPartitionedRateLimiter</c>, which holds the
+/// request, or else through the request's <see cref="IHttpContextAccessor"/>.
 /// </summary>
 internal sealed class RateLimitHeaders(IHttpContextAccessor accessor, HotpathRateLimitingOptions options)
 {
