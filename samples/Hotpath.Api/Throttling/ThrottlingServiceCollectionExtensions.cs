@@ -1,6 +1,4 @@
-using System.Threading.RateLimiting;
 using Hotpath.AspNetCore.RateLimiting;
-using Hotpath.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
